@@ -1,0 +1,124 @@
+"""Build an extractive, cited answer from retrieved passages, or decline.
+
+No language model writes anything: the answer is made of sentences copied from the passages,
+each followed by the number of the passage it comes from, and :func:`verify_citations` checks in
+code that every sentence really stands in the passage it cites.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .retrieval import Retrieval, sigmoid
+from .schema import Answer, Citation, Passage
+
+MAX_SENTENCES = 3
+SENTENCE_PASSAGES = 3  # sentences are drawn from the best few passages only
+_SPLIT = re.compile(r"(?<=[.!?;:])\s+(?=[\"'(\[]?[A-Z0-9])|\n(?=\s*(?:[-*\u2022]|\d{1,2}[.)])\s)|\n{2,}")
+_WS = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences and list items of a passage, with PDF line wraps undone."""
+    pieces = []
+    for raw in _SPLIT.split(text):
+        sentence = normalise(raw)
+        if len(sentence.split()) >= 5 and re.search(r"[a-z]", sentence):
+            pieces.append(sentence)
+    return pieces
+
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: str
+
+
+def confidence_of(retrieval: Retrieval, dense_floor: float, dense_span: float) -> float:
+    """A 0-1 score of how well the best passage answers the question.
+
+    With the cross-encoder it is the sigmoid of the best logit (ms-marco logits are relevance
+    log-odds); without it, the best dense cosine similarity scaled onto 0-1.
+    """
+    if not retrieval.passages:
+        return 0.0
+    if retrieval.reranked:
+        return sigmoid(max(p.rerank for p in retrieval.passages if p.rerank is not None))
+    best = max((p.dense or 0.0) for p in retrieval.passages)
+    return float(min(1.0, max(0.0, (best - dense_floor) / dense_span)))
+
+
+def verify_citations(answer_sentences: list[tuple[str, int]], citations: list[Citation]) -> list[tuple[str, int]]:
+    """Keep only sentences that stand verbatim (up to whitespace) in the passage they cite."""
+    by_number = {c.n: normalise(c.text) for c in citations}
+    return [(s, n) for s, n in answer_sentences if n in by_number and normalise(s) in by_number[n]]
+
+
+class AnswerComposer:
+    """Picks the sentences that best answer the question and cites each one."""
+
+    def __init__(self, embeddings, contact: str):
+        self.embeddings = embeddings
+        self.contact = contact
+
+    def refuse(self, question: str, backend: str, reason: str, confidence: float = 0.0) -> Answer:
+        text = f"The documents don't cover this{reason}. Please ask {self.contact}."
+        return Answer(question, text, False, backend, [], confidence)
+
+    def compose(self, retrieval: Retrieval, backend: str, confidence: float) -> Answer:
+        citations = [
+            Citation(
+                n=i,
+                source=p.source,
+                title=p.title,
+                page=p.page,
+                page_end=p.page_end,
+                section=p.section,
+                text=p.text,
+                score=round(float(p.score), 4),
+                version=p.version,
+                superseded=p.superseded,
+            )
+            for i, p in enumerate(retrieval.passages, start=1)
+        ]
+        picked = self._pick_sentences(retrieval.question, retrieval.passages[:SENTENCE_PASSAGES])
+        checked = verify_citations(picked, citations)
+        if not checked:
+            return self.refuse(retrieval.question, backend, " (no sentence in the passages found answers it)", confidence)
+        parts = []
+        for sentence, n in checked:
+            label = " (superseded version)" if citations[n - 1].superseded else ""
+            parts.append(f"{sentence} [{n}]{label}")
+        return Answer(retrieval.question, " ".join(parts), True, backend, citations, confidence)
+
+    def _pick_sentences(self, question: str, passages: list[Passage]) -> list[tuple[str, int]]:
+        candidates: list[tuple[str, int, int]] = []  # sentence, citation number, position
+        for number, passage in enumerate(passages, start=1):
+            for position, sentence in enumerate(split_sentences(passage.text)):
+                candidates.append((sentence, number, position))
+        if not candidates:
+            return []
+        vectors = np.array(self.embeddings.embed_documents([c[0] for c in candidates]))
+        query = np.array(self.embeddings.embed_query(question))
+        similarity = vectors @ query
+        # Prefer sentences from better-ranked passages: a small prior per rank.
+        prior = np.array([0.04 * (SENTENCE_PASSAGES - c[1]) for c in candidates])
+        order = np.argsort(-(similarity + prior))
+        best = float(similarity[order[0]] + prior[order[0]])
+        chosen: list[tuple[str, int, int]] = []
+        for index in order:
+            score = float(similarity[index] + prior[index])
+            if len(chosen) == MAX_SENTENCES or score < best - 0.12:
+                break
+            sentence = candidates[index]
+            if any(sentence[0] == c[0] for c in chosen):
+                continue
+            chosen.append(sentence)
+        # Read in document order within a passage, best passage first.
+        chosen.sort(key=lambda c: (c[1], c[2]))
+        return [(s, n) for s, n, _ in chosen]

@@ -1,0 +1,146 @@
+"""Split a loaded document into chunks that fit the embedding model's window.
+
+Consecutive segments of one section are joined and split with langchain's recursive splitter,
+measured in the model's own word pieces. A chunk keeps the page range it spans; the text that is
+embedded and BM25-indexed carries a context header (title, parties, section path) so a question
+that names a document or a clause heading finds it, while ``text`` stays the passage as printed.
+"""
+from __future__ import annotations
+
+import bisect
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from .embeddings import count_tokens, get_tokenizer
+from .schema import Chunk, LoadedDocument, Segment
+
+MIN_SECTION_TOKENS = 24  # a lone heading is merged into the section that follows
+
+
+@dataclass
+class _Run:
+    """Text of one section, with the page each character offset falls on."""
+
+    section: str
+    text: str
+    offsets: list[int]  # start offset of each piece
+    pages: list[int | None]
+
+
+@lru_cache(maxsize=4)
+def _splitter(chunk_tokens: int, overlap_tokens: int) -> RecursiveCharacterTextSplitter:
+    return RecursiveCharacterTextSplitter.from_huggingface_tokenizer(
+        get_tokenizer(),
+        chunk_size=chunk_tokens,
+        chunk_overlap=overlap_tokens,
+        separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],
+        keep_separator="end",
+        add_start_index=True,
+    )
+
+
+def _runs(segments: list[Segment]) -> list[_Run]:
+    runs: list[_Run] = []
+    for segment in segments:
+        text = segment.text.strip()
+        if not text:
+            continue
+        if runs and runs[-1].section == segment.section:
+            run = runs[-1]
+            run.offsets.append(len(run.text) + 1)
+            run.pages.append(segment.page)
+            run.text += "\n" + text
+        else:
+            runs.append(_Run(segment.section, text, [0], [segment.page]))
+    # A section that is only a heading joins the next one, so no chunk is a bare title.
+    merged: list[_Run] = []
+    pending: _Run | None = None
+    for run in runs:
+        if pending is not None:
+            shift = len(pending.text) + 1
+            run = _Run(
+                run.section,
+                pending.text + "\n" + run.text,
+                pending.offsets + [o + shift for o in run.offsets],
+                pending.pages + run.pages,
+            )
+            pending = None
+        if count_tokens(run.text) < MIN_SECTION_TOKENS:
+            pending = run
+        else:
+            merged.append(run)
+    if pending is not None:
+        if merged:
+            last = merged[-1]
+            shift = len(last.text) + 1
+            last.text += "\n" + pending.text
+            last.offsets += [o + shift for o in pending.offsets]
+            last.pages += pending.pages
+        else:
+            merged.append(pending)
+    return merged
+
+
+def _page_at(run: _Run, offset: int) -> int | None:
+    index = max(0, bisect.bisect_right(run.offsets, offset) - 1)
+    return run.pages[index]
+
+
+def context_header(document: LoadedDocument, section: str, max_tokens: int) -> str:
+    """'Title | Parties | Section' cut to ``max_tokens`` word pieces."""
+    parts = [document.title]
+    if document.parties and document.parties.lower() not in document.title.lower():
+        parts.append(document.parties)
+    if document.version:
+        parts.append(f"version {document.version}")
+    if section:
+        parts.append(section)
+    header = " | ".join(p for p in parts if p)
+    tokenizer = get_tokenizer()
+    pieces = tokenizer.tokenize(header)
+    if len(pieces) > max_tokens:
+        header = tokenizer.convert_tokens_to_string(pieces[:max_tokens])
+    return header
+
+
+def chunk_id(source: str, doc_sha256: str, ordinal: int) -> str:
+    """Stable across runs for the same file content, different when the content changes."""
+    prefix = hashlib.sha1(source.encode("utf-8")).hexdigest()[:12]
+    return f"{prefix}-{doc_sha256[:12]}-{ordinal:05d}"
+
+
+def chunk_document(document: LoadedDocument, chunk_tokens: int, overlap_tokens: int, header_tokens: int) -> list[Chunk]:
+    splitter = _splitter(chunk_tokens, overlap_tokens)
+    chunks: list[Chunk] = []
+    for run in _runs(document.segments):
+        header = context_header(document, run.section, header_tokens)
+        for piece in splitter.create_documents([run.text]):
+            text = piece.page_content.strip()
+            if not text:
+                continue
+            start = int(piece.metadata.get("start_index", 0))
+            first_page = _page_at(run, max(start, 0))
+            last_page = _page_at(run, max(start, 0) + len(piece.page_content) - 1)
+            ordinal = len(chunks)
+            chunks.append(
+                Chunk(
+                    id=chunk_id(document.source, document.sha256, ordinal),
+                    text=text,
+                    indexed_text=f"{header}\n{text}",
+                    source=document.source,
+                    title=document.title,
+                    section=run.section,
+                    page=first_page,
+                    page_end=last_page,
+                    doc_sha256=document.sha256,
+                    doc_type=document.doc_type,
+                    doc_id=document.doc_id,
+                    version=document.version,
+                    status=document.status,
+                    ordinal=ordinal,
+                )
+            )
+    return chunks

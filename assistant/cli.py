@@ -1,0 +1,134 @@
+"""Command lines: ``python -m assistant ask|eval|ingest`` and ``python ingest.py``.
+
+Thin by design: parse arguments, call into the package, print. Exit codes: 0 success, 1 runtime
+error (e.g. empty store), 2 bad usage, 3 ingest finished but skipped some files.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .config import load_settings
+
+
+def _format_answer(answer) -> str:
+    lines = [answer.answer, ""]
+    for c in answer.citations:
+        pages = "" if c.page is None else (f", p. {c.page}" if c.page == c.page_end else f", pp. {c.page}-{c.page_end}")
+        version = f", version {c.version}" if c.version else ""
+        flag = " [SUPERSEDED]" if c.superseded else ""
+        lines.append(f"[{c.n}] {c.title}{version}{flag} ({c.source}{pages}){' - ' + c.section if c.section else ''}")
+        lines.append("    " + " ".join(c.text.split())[:400])
+    return "\n".join(lines)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from .service import Assistant, EmptyStoreError
+
+    settings = load_settings(store_dir=args.store, rerank=False if args.no_rerank else None)
+    try:
+        assistant = Assistant(settings)
+        answer = assistant.ask(args.question, k=args.k, source=args.source, doc_type=args.type)
+    except EmptyStoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+    else:
+        print(_format_answer(answer))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate, format_report, read_gold
+    from .service import Assistant, EmptyStoreError
+
+    settings = load_settings(store_dir=args.store, rerank=False if args.no_rerank else None)
+    try:
+        questions = read_gold(Path(args.gold))
+    except (OSError, ValueError) as exc:
+        print(f"error: cannot read gold file {args.gold}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        assistant = Assistant(settings)
+        if assistant.is_empty:
+            raise EmptyStoreError(f"the store at {settings.backend} holds no documents: run `python ingest.py` first")
+    except EmptyStoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    report = evaluate(assistant, questions, k=args.k)
+    print(json.dumps(report.to_json(), ensure_ascii=False) if args.json else format_report(report))
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .ingest import Ingestor
+
+    settings = load_settings(store_dir=args.store, corpus_dir=args.corpus)
+    if not settings.corpus_dir.is_dir():
+        print(f"error: corpus folder not found: {settings.corpus_dir}", file=sys.stderr)
+        return 2
+    bar = None
+
+    def progress(done: int, total: int, source: str) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="file", desc="embedding", file=sys.stderr, dynamic_ncols=True)
+        bar.set_postfix_str(source[-50:])
+        bar.update(1)
+
+    report = Ingestor(settings, progress=progress).run(settings.corpus_dir, rebuild=args.rebuild)
+    if bar is not None:
+        bar.close()
+    print(f"ingest into {settings.backend}: {report.summary()}")
+    return report.exit_code
+
+
+def ingest_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
+    parser = parser or argparse.ArgumentParser(prog="ingest.py", description="Bring the store in line with a corpus folder.")
+    parser.add_argument("--corpus", help="folder of PDF, Markdown and text files (default: corpus/)")
+    parser.add_argument("--store", help="Chroma store folder (default: data/store or ASSISTANT_STORE_DIR)")
+    parser.add_argument("--rebuild", action="store_true", help="drop the store and ingest everything again")
+    parser.set_defaults(func=cmd_ingest)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m assistant", description="IP policy assistant")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ask = commands.add_parser("ask", help="answer a question with cited passages")
+    ask.add_argument("question")
+    ask.add_argument("--store", help="Chroma store folder")
+    ask.add_argument("--k", type=int, default=None, help="passages to show (default 5)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--source", help="only documents whose path matches this glob or folder, e.g. 'policies/*'")
+    ask.add_argument("--type", choices=["policy", "lecture", "contract", "document"], help="only this document type")
+    ask.add_argument("--no-rerank", action="store_true", help="skip the cross-encoder reranker")
+    ask.set_defaults(func=cmd_ask)
+
+    ev = commands.add_parser("eval", help="retrieval and refusal scores against a gold file")
+    ev.add_argument("--gold", required=True, help="JSONL questions with gold sources and pages")
+    ev.add_argument("--store", help="Chroma store folder")
+    ev.add_argument("--k", type=int, default=5)
+    ev.add_argument("--json", action="store_true")
+    ev.add_argument("--no-rerank", action="store_true")
+    ev.set_defaults(func=cmd_eval)
+
+    ingest_parser(commands.add_parser("ingest", help="same as ingest.py"))
+    return parser
+
+
+def main(argv: list[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
+    parser = parser or build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "k", None) is not None and args.k < 1:
+        parser.error("--k must be at least 1")
+    return args.func(args)

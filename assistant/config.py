@@ -1,0 +1,113 @@
+"""One place for configuration: environment variables read into a frozen settings object.
+
+Every knob the product has lives here so the CLI, the UI and the tests configure the same
+thing the same way. Values come from ``ASSISTANT_*`` environment variables; callers may
+override any field with :func:`dataclasses.replace`.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Offline is not optional: code that reaches for a model hub fails on this network.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"ASSISTANT_{name}", default)
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(f"ASSISTANT_{name}")
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(f"ASSISTANT_{name}")
+    return int(raw) if raw else default
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(f"ASSISTANT_{name}")
+    return float(raw) if raw else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the data lives, which backend holds it and how retrieval behaves."""
+
+    corpus_dir: Path = field(default_factory=lambda: Path(_env("CORPUS_DIR", str(PROJECT_ROOT / "corpus"))))
+    store_dir: Path = field(default_factory=lambda: Path(_env("STORE_DIR", str(PROJECT_ROOT / "data" / "store"))))
+    collection: str = field(default_factory=lambda: _env("COLLECTION", "ip_policy"))
+    # A Chroma server (``chroma run``) replaces the embedded store when a host is set.
+    chroma_host: str = field(default_factory=lambda: _env("CHROMA_HOST", ""))
+    chroma_port: int = field(default_factory=lambda: _env_int("CHROMA_PORT", 8000))
+    chroma_ssl: bool = field(default_factory=lambda: _env_bool("CHROMA_SSL", False))
+
+    # Chunking: all-MiniLM-L6-v2 reads 256 word pieces; the context header takes up to
+    # ``header_tokens`` of them, the passage the rest.
+    chunk_tokens: int = field(default_factory=lambda: _env_int("CHUNK_TOKENS", 180))
+    chunk_overlap_tokens: int = field(default_factory=lambda: _env_int("CHUNK_OVERLAP_TOKENS", 30))
+    header_tokens: int = field(default_factory=lambda: _env_int("HEADER_TOKENS", 60))
+    embed_batch_size: int = field(default_factory=lambda: _env_int("EMBED_BATCH_SIZE", 32))
+
+    # Retrieval.
+    k: int = field(default_factory=lambda: _env_int("K", 5))
+    candidates: int = field(default_factory=lambda: _env_int("CANDIDATES", 40))
+    rrf_k: int = field(default_factory=lambda: _env_int("RRF_K", 60))
+    rerank: bool = field(default_factory=lambda: _env_bool("RERANK", True))
+    rerank_candidates: int = field(default_factory=lambda: _env_int("RERANK_CANDIDATES", 12))
+    rerank_max_tokens: int = field(default_factory=lambda: _env_int("RERANK_MAX_TOKENS", 256))
+
+    # Refusal: below this calibrated confidence the assistant says the documents do not
+    # cover the question. Calibrated by ``benchmarks/calibrate_refusal.py``.
+    min_confidence: float = field(default_factory=lambda: _env_float("MIN_CONFIDENCE", 0.5))
+    contact: str = field(default_factory=lambda: _env("CONTACT", "the Legal & IP Department (ip-office@corvane.example)"))
+
+    # Where answers and reviewers' marks are logged for Legal.
+    feedback_log: Path = field(default_factory=lambda: Path(_env("FEEDBACK_LOG", str(PROJECT_ROOT / "data" / "feedback.jsonl"))))
+
+    @property
+    def backend(self) -> str:
+        """A short label of where the store lives, shown to users and in JSON output."""
+        if self.chroma_host:
+            scheme = "https" if self.chroma_ssl else "http"
+            return f"chroma-server {scheme}://{self.chroma_host}:{self.chroma_port}"
+        return f"chroma-local {self.store_dir}"
+
+    @property
+    def index_dir(self) -> Path:
+        """Local files beside the store: the persisted BM25 index."""
+        if self.chroma_host:
+            return Path(_env("INDEX_DIR", str(PROJECT_ROOT / "data" / "index"))) / f"{self.chroma_host}_{self.chroma_port}_{self.collection}"
+        return self.store_dir / "lexical"
+
+    def validate(self) -> "Settings":
+        if len(self.collection) < 3:
+            raise ValueError("ASSISTANT_COLLECTION must have at least 3 characters (a Chroma rule)")
+        if self.chunk_overlap_tokens >= self.chunk_tokens:
+            raise ValueError("chunk overlap must be smaller than the chunk size")
+        if self.chunk_tokens + self.header_tokens > 254:
+            raise ValueError("chunk_tokens + header_tokens must fit the model's 256 word-piece window")
+        if self.k < 1 or self.candidates < self.k:
+            raise ValueError("k must be >= 1 and candidates >= k")
+        return self
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from the environment, with explicit overrides (e.g. from CLI flags)."""
+    from dataclasses import replace
+
+    clean = {key: value for key, value in overrides.items() if value is not None}
+    for key in ("corpus_dir", "store_dir", "feedback_log"):
+        if key in clean:
+            clean[key] = Path(clean[key])
+    return replace(Settings(), **clean).validate()

@@ -1,0 +1,113 @@
+"""What the store holds, document by document: effective status and which documents a question names.
+
+Built from the store's document records when an :class:`~assistant.service.Assistant` starts (tens
+or hundreds of records, so it is cheap), never per query.
+"""
+from __future__ import annotations
+
+import fnmatch
+import math
+import re
+from dataclasses import dataclass
+
+from .lexical import tokenize
+from .store import DocumentRecord
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9&'.-]*[A-Za-z0-9]|[A-Z]")
+
+
+def _version_key(version: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else 0 for p in re.split(r"[.\-]", version or "0"))
+
+
+@dataclass(frozen=True)
+class NamedDocuments:
+    """Documents a question names, with the words that matched."""
+
+    sources: frozenset[str]
+    matched: tuple[str, ...]
+
+
+class DocumentDirectory:
+    def __init__(self, records: dict[str, DocumentRecord]):
+        self.records = records
+        self.status = self._effective_status(records)
+        self._name_tokens = {
+            source: set(tokenize([f"{r.title} {r.parties} {r.doc_id}"])[0]) for source, r in records.items()
+        }
+        df: dict[str, int] = {}
+        for tokens in self._name_tokens.values():
+            for token in tokens:
+                df[token] = df.get(token, 0) + 1
+        self._df = df
+
+    @staticmethod
+    def _effective_status(records: dict[str, DocumentRecord]) -> dict[str, str]:
+        """A document is superseded when it says so, or when a later version of the same doc_id is held."""
+        latest: dict[str, tuple] = {}
+        for record in records.values():
+            if record.doc_id:
+                key = _version_key(record.version)
+                latest[record.doc_id] = max(latest.get(record.doc_id, key), key)
+        status = {}
+        for source, record in records.items():
+            older = bool(record.doc_id) and _version_key(record.version) < latest[record.doc_id]
+            status[source] = "superseded" if record.status == "superseded" or older else "current"
+        return status
+
+    def sources_matching(self, source_glob: str | None = None, doc_type: str | None = None) -> set[str] | None:
+        """Sources allowed by a filter; None when there is no filter."""
+        if not source_glob and not doc_type:
+            return None
+        allowed = set()
+        for source, record in self.records.items():
+            if source_glob and not _glob_match(source, source_glob):
+                continue
+            if doc_type and record.doc_type != doc_type:
+                continue
+            allowed.add(source)
+        return allowed
+
+    def named_in(self, question: str, allowed: set[str] | None = None) -> NamedDocuments:
+        """Documents whose title, parties or id the question names.
+
+        A match needs distinctive words (found in few document names) and either a proper noun or
+        acronym written as such in the question, or two distinctive words; generic title words
+        such as "agreement" or "policy" are common to many names and never count.
+        """
+        if not self.records:
+            return NamedDocuments(frozenset(), ())
+        total = len(self.records)
+        rare_limit = max(2, round(0.1 * total))
+        question_tokens = tokenize([question])[0]
+        capitalised = set()
+        for position, word in enumerate(_WORD.findall(question)):
+            if (position > 0 and word[0].isupper()) or (len(word) > 1 and word.isupper()):
+                capitalised.update(tokenize([word])[0])
+        scores: dict[str, float] = {}
+        matched_words: dict[str, list[str]] = {}
+        for source, tokens in self._name_tokens.items():
+            if allowed is not None and source not in allowed:
+                continue
+            hits = [t for t in set(question_tokens) if t in tokens and self._df[t] <= rare_limit and len(t) >= 3]
+            if not hits:
+                continue
+            if not (set(hits) & capitalised) and len(hits) < 2:
+                continue
+            scores[source] = sum(math.log(1 + total / self._df[t]) for t in hits)
+            matched_words[source] = hits
+        if not scores:
+            return NamedDocuments(frozenset(), ())
+        best = max(scores.values())
+        chosen = {s for s, v in scores.items() if v >= 0.7 * best}
+        words = sorted({w for s in chosen for w in matched_words[s]})
+        return NamedDocuments(frozenset(chosen), tuple(words))
+
+
+def _glob_match(source: str, pattern: str) -> bool:
+    """Glob over the relative source path; a bare folder name or prefix matches everything under it."""
+    pattern = pattern.strip().lstrip("./")
+    if fnmatch.fnmatch(source, pattern):
+        return True
+    folder = pattern.rstrip("/")
+    return source.startswith(folder + "/") if not any(ch in folder for ch in "*?[") else fnmatch.fnmatch(source, folder + "/*")

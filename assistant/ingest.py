@@ -1,0 +1,137 @@
+"""Incremental ingest: hash-skip unchanged files, replace changed ones, drop deleted ones.
+
+The store itself says what was ingested (one record per document, written after its chunks), so
+re-running after a crash repairs it: chunks without a record are removed and their files ingested
+again. A file that cannot be read is reported with its reason and skipped; the rest go on.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+from .chunking import chunk_document
+from .config import Settings
+from .embeddings import get_embeddings
+from .lexical import LexicalIndex
+from .loaders import SUPPORTED_SUFFIXES, DocumentError, load_document, sha256_file
+from .schema import IngestReport
+from .store import ChunkStore, DocumentRecord
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]
+
+
+def discover(corpus_dir: Path) -> dict[str, Path]:
+    """Supported files under the corpus root by their relative source path; hidden files skipped."""
+    found: dict[str, Path] = {}
+    for path in sorted(corpus_dir.rglob("*")):
+        relative = path.relative_to(corpus_dir)
+        if any(part.startswith((".", "_")) for part in relative.parts):
+            continue
+        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
+            found[relative.as_posix()] = path
+    return found
+
+
+class Ingestor:
+    """Brings a store in line with a corpus folder; ``run`` returns what it did."""
+
+    def __init__(self, settings: Settings, store: ChunkStore | None = None, progress: Progress | None = None):
+        self.settings = settings
+        self.store = store or ChunkStore(settings)
+        self.progress = progress
+
+    def run(self, corpus_dir: Path | None = None, rebuild: bool = False) -> IngestReport:
+        started = time.perf_counter()
+        corpus_dir = Path(corpus_dir or self.settings.corpus_dir).resolve()
+        if not corpus_dir.is_dir():
+            raise FileNotFoundError(f"corpus folder not found: {corpus_dir}")
+        report = IngestReport()
+        if rebuild:
+            self.store.reset()
+
+        files = discover(corpus_dir)
+        records = self.store.document_records()
+        chunk_counts = self.store.chunk_sources()
+
+        # Repair: chunks whose document has no record come from an interrupted run.
+        for source in set(chunk_counts) - set(records):
+            self.store.delete_document(source)
+        # Removed files disappear from answers.
+        for source in sorted(set(records) - set(files)):
+            self.store.delete_document(source)
+            report.removed.append(source)
+
+        todo: list[tuple[str, Path, bool]] = []
+        for source, path in files.items():
+            record = records.get(source)
+            if record is None:
+                todo.append((source, path, False))
+                continue
+            intact = chunk_counts.get(source, 0) == record.chunks
+            if intact and record.sha256 == sha256_file(path):
+                report.unchanged.append(source)
+            else:
+                todo.append((source, path, True))
+
+        embeddings = get_embeddings(self.settings.embed_batch_size) if todo else None
+        for position, (source, path, existed) in enumerate(todo, start=1):
+            if self.progress:
+                self.progress(position, len(todo), source)
+            try:
+                document = load_document(path, corpus_dir)
+                chunks = chunk_document(
+                    document, self.settings.chunk_tokens, self.settings.chunk_overlap_tokens, self.settings.header_tokens
+                )
+                if not chunks:
+                    raise DocumentError("no text to index")
+                vectors = embeddings.embed_documents([c.indexed_text for c in chunks])
+            except DocumentError as exc:
+                report.failed[source] = str(exc)
+                if existed:  # the old version no longer matches the file: do not keep answering from it
+                    self.store.delete_document(source)
+                continue
+            if existed:
+                self.store.delete_document(source)
+            self.store.add_chunks(chunks, vectors)
+            self.store.put_document(
+                DocumentRecord(
+                    source=source,
+                    sha256=document.sha256,
+                    title=document.title,
+                    doc_type=document.doc_type,
+                    doc_id=document.doc_id,
+                    version=document.version,
+                    status=document.status,
+                    chunks=len(chunks),
+                    parties=document.parties,
+                )
+            )
+            (report.updated if existed else report.added).append(source)
+            report.chunks += len(chunks)
+
+        self.refresh_lexical_index()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def refresh_lexical_index(self) -> LexicalIndex:
+        """Rebuild the BM25 index when the store changed since it was saved."""
+        return ensure_lexical_index(self.store, self.settings)
+
+
+def ensure_lexical_index(store: ChunkStore, settings: Settings) -> LexicalIndex:
+    fingerprint = store.fingerprint()
+    existing = LexicalIndex.load(settings.index_dir)
+    if existing is not None and existing.fingerprint == fingerprint:
+        return existing
+    ids, texts, metadatas = store.all_chunks()
+    index = LexicalIndex.build(ids, texts, fingerprint, [m["source"] for m in metadatas])
+    try:
+        index.save(settings.index_dir)
+    except OSError as exc:  # a read-only deployment still answers, from the in-memory index
+        print(f"warning: could not save the BM25 index to {settings.index_dir}: {exc}", file=sys.stderr)
+    return index

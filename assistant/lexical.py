@@ -1,0 +1,94 @@
+"""BM25 over the same chunks as the vector store, persisted beside it.
+
+bm25s keeps a sparse matrix and has no in-place update, so the index is rebuilt from the store's
+chunks at the end of every ingest that changed something (about a second for thousands of
+chunks) and saved with the store fingerprint it was built from. Queries only load it; a process
+that finds the saved fingerprint out of step with the store (another machine ingested into a shared
+Chroma server, or an ingest was killed before the rebuild) rebuilds it once and saves it.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+
+logging.getLogger("bm25s").setLevel(logging.ERROR)
+
+_STEMMER = Stemmer.Stemmer("english")
+
+
+def tokenize(texts: list[str]) -> list[list[str]]:
+    """Lower-cased, English-stopword-free, stemmed word tokens (numbers kept)."""
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False)
+
+
+class LexicalIndex:
+    """A BM25 index whose rows are chunk ids."""
+
+    def __init__(self, ids: list[str], retriever: bm25s.BM25 | None, fingerprint: str, sources: list[str] | None = None):
+        self.ids = ids
+        self.sources = sources or [""] * len(ids)
+        self.fingerprint = fingerprint
+        self._retriever = retriever
+        self.vocabulary: set[str] = set(retriever.vocab_dict) if retriever is not None else set()
+
+    @classmethod
+    def build(cls, ids: list[str], texts: list[str], fingerprint: str, sources: list[str]) -> "LexicalIndex":
+        if not ids:
+            return cls([], None, fingerprint)
+        retriever = bm25s.BM25(k1=1.2, b=0.75)
+        retriever.index(tokenize(texts), show_progress=False)
+        return cls(list(ids), retriever, fingerprint, list(sources))
+
+    def save(self, directory: Path) -> None:
+        """Write to a temporary folder and swap it in, so a crash never leaves half an index."""
+        directory = Path(directory)
+        staging = directory.with_name(directory.name + ".tmp")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        if self._retriever is not None:
+            self._retriever.save(str(staging), show_progress=False)
+        (staging / "ids.json").write_text(json.dumps({"ids": self.ids, "sources": self.sources}))
+        (staging / "fingerprint.txt").write_text(self.fingerprint)
+        backup = directory.with_name(directory.name + ".old")
+        shutil.rmtree(backup, ignore_errors=True)
+        if directory.exists():
+            directory.rename(backup)
+        staging.rename(directory)
+        shutil.rmtree(backup, ignore_errors=True)
+
+    @classmethod
+    def load(cls, directory: Path) -> "LexicalIndex | None":
+        directory = Path(directory)
+        try:
+            rows = json.loads((directory / "ids.json").read_text())
+            fingerprint = (directory / "fingerprint.txt").read_text()
+            retriever = bm25s.BM25.load(str(directory), show_progress=False) if rows["ids"] else None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return cls(rows["ids"], retriever, fingerprint, rows["sources"])
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def search(self, query: str, k: int, allowed_sources: set[str] | None = None) -> list[tuple[str, float]]:
+        """Best ``k`` (chunk id, BM25 score) with a positive score, optionally within some sources."""
+        if self._retriever is None or k <= 0:
+            return []
+        tokens = tokenize([query])
+        if not any(t in self.vocabulary for t in tokens[0]):
+            return []
+        mask = None
+        if allowed_sources is not None:
+            mask = np.fromiter((s in allowed_sources for s in self.sources), dtype=np.float32, count=len(self.sources))
+            if not mask.any():
+                return []
+        rows, scores = self._retriever.retrieve(
+            tokens, k=min(k, len(self.ids)), show_progress=False, weight_mask=mask, n_threads=1
+        )
+        return [(self.ids[int(r)], float(s)) for r, s in zip(rows[0], scores[0]) if s > 0]

@@ -1,0 +1,287 @@
+"""Read source files into :class:`LoadedDocument` values: PDF pages, Markdown sections, text.
+
+Failures raise :class:`DocumentError` with a reason a person can act on, so ingest can report the
+file by name and carry on with the rest.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from .schema import LoadedDocument, Segment
+
+SUPPORTED_SUFFIXES = {".pdf", ".md", ".markdown", ".txt"}
+MIN_TEXT_CHARS_PER_DOC = 40  # less than this in a whole PDF means it is scanned or blank
+
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+
+class DocumentError(Exception):
+    """A file that cannot be ingested; the message says why."""
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_document(path: Path, corpus_root: Path) -> LoadedDocument:
+    """Parse one file; the suffix decides the loader."""
+    suffix = path.suffix.lower()
+    source = path.relative_to(corpus_root).as_posix()
+    if suffix == ".pdf":
+        return load_pdf(path, source)
+    if suffix in {".md", ".markdown"}:
+        return load_markdown(path, source)
+    if suffix == ".txt":
+        return load_text(path, source)
+    raise DocumentError(f"unsupported file type {suffix!r}")
+
+
+# ---------------------------------------------------------------- PDF
+
+# A heading line in a policy or a contract: "4.2 Disclosure deadline", "ARTICLE V", "Section 3. Term".
+_HEADING = re.compile(
+    r"^(?:(?:ARTICLE|Article|SECTION|Section|PART|Part|SCHEDULE|Schedule|EXHIBIT|Exhibit|ANNEX|Annex|APPENDIX|Appendix)"
+    r"\s+[0-9IVXLC]+[A-Z]?\b[.:]?(?:\s+\S.*)?"
+    r"|(?P<num>\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+[A-Z][A-Za-z][^\n]*)$"
+)
+_VERSION = re.compile(r"\bVersion[:\s]+v?(\d+(?:\.\d+)*)", re.IGNORECASE)
+_DOC_ID = re.compile(r"\b(?:Document\s+(?:ID|No\.?)|Doc(?:ument)?\s*ID)[:\s]+([A-Z]{2,}[-A-Z0-9]*\d)", re.IGNORECASE)
+_STATUS_SUPERSEDED = re.compile(r"\b(?:Status[:\s]+superseded|SUPERSEDED)\b", re.IGNORECASE)
+_PAGE_FOOTER = re.compile(r"^\s*(?:Page\s+\d+(?:\s+of\s+\d+)?|-?\s*\d{1,3}\s*-?)\s*$", re.IGNORECASE)
+
+
+def _heading_of(line: str) -> tuple[str, int] | None:
+    """(heading, level) when a line looks like a heading, else None."""
+    stripped = line.strip()
+    if not 3 <= len(stripped) <= 90 or stripped.endswith((",", ";")):
+        return None
+    match = _HEADING.match(stripped)
+    if not match:
+        return None
+    if match.group("num"):
+        words = stripped.split()
+        # "3 years after ..." is a sentence, not a heading: headings are short and mostly capitalised.
+        if len(words) > 12 or stripped.endswith(".") and len(words) > 8:
+            return None
+        level = match.group("num").count(".") + 1
+        return stripped, level
+    return stripped, 1
+
+
+def _humanise_filename(stem: str) -> str:
+    """'MorganStanleyDirectLendingFund_20191119_10-12GA_EX-10.5_..._Trademark License Agreement'
+    -> 'Morgan Stanley Direct Lending Fund ... Trademark License Agreement'."""
+    text = re.sub(r"[_]+", " ", stem)
+    text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text)
+    text = re.sub(r"\b\d{8}\b|\b\d{2} \d{2} \d{4}\b", " ", text)  # filing dates
+    text = re.sub(r"\b\d{6,}\b", " ", text)  # EDGAR accession numbers
+    return re.sub(r"\s+", " ", text).strip(" .-")
+
+
+_PARTIES = re.compile(
+    r"\b(?:by\s+and\s+)?between\s+(.{3,160}?)\s*,?\s+and\s+(.{3,160}?)(?:\s*\(|,|\.|\s+dated|\s+effective|\n\n)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def extract_parties(first_text: str) -> str:
+    """The contracting parties named in the opening of an agreement, '' when none are found."""
+    head = re.sub(r"\s+", " ", first_text[:3000])
+    match = _PARTIES.search(head)
+    if not match:
+        return ""
+    parties = [re.sub(r"[\"'()]+", "", p).strip(" ,;") for p in match.groups()]
+    parties = [p for p in parties if p and len(p.split()) <= 14]
+    return " and ".join(parties)
+
+
+def _doc_type_for(source: str, default: str) -> str:
+    lowered = source.lower()
+    if "polic" in lowered:
+        return "policy"
+    if "lectur" in lowered or "notes" in lowered:
+        return "lecture"
+    if "contract" in lowered or "agreement" in lowered:
+        return "contract"
+    return default
+
+
+def _keyword_fields(raw: str) -> dict[str, str]:
+    """PDF Keywords written as 'doc_id=POL-IP-001; version=3.0; status=current'."""
+    fields: dict[str, str] = {}
+    for part in re.split(r"[;\n]", raw or ""):
+        if "=" in part:
+            key, value = part.split("=", 1)
+            fields[key.strip().lower()] = value.strip()
+    return fields
+
+
+def load_pdf(path: Path, source: str) -> LoadedDocument:
+    if path.stat().st_size == 0:
+        raise DocumentError("empty file (0 bytes)")
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            try:
+                unlocked = reader.decrypt("")
+            except Exception as exc:  # missing crypto backend, unknown algorithm
+                raise DocumentError(f"encrypted PDF that cannot be opened ({exc})") from exc
+            if not unlocked:
+                raise DocumentError("encrypted PDF (password protected)")
+        page_count = len(reader.pages)
+        texts = [(page.extract_text() or "") for page in reader.pages]
+        info = reader.metadata or {}
+    except DocumentError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError, AttributeError) as exc:
+        raise DocumentError(f"corrupt or unreadable PDF ({type(exc).__name__}: {exc})") from exc
+    if page_count == 0:
+        raise DocumentError("PDF has no pages")
+    if sum(len(t.strip()) for t in texts) < MIN_TEXT_CHARS_PER_DOC:
+        raise DocumentError("no extractable text (scanned image or blank pages; needs OCR)")
+
+    fields = _keyword_fields(str(info.get("/Keywords", "") or ""))
+    first = "\n".join(texts[:2])
+    title = str(info.get("/Title", "") or "").strip()
+    if not title or title.lower().startswith(("microsoft word", "untitled")) or title.lower().endswith((".doc", ".docx", ".pdf")):
+        title = _humanise_filename(path.stem)
+    version = fields.get("version") or (m.group(1) if (m := _VERSION.search(first)) else "")
+    doc_id = fields.get("doc_id") or (m.group(1) if (m := _DOC_ID.search(first)) else "")
+    status = fields.get("status") or ("superseded" if _STATUS_SUPERSEDED.search(texts[0]) else "current")
+    doc_type = fields.get("doc_type") or _doc_type_for(source, "document")
+    parties = extract_parties(first) if doc_type in {"contract", "document"} else ""
+
+    running = _running_lines(texts)
+    segments: list[Segment] = []
+    path_stack: list[tuple[int, str]] = []
+    for number, text in enumerate(texts, start=1):
+        buffer: list[str] = []
+        for line in text.splitlines():
+            if _PAGE_FOOTER.match(line) or _line_key(line) in running:
+                continue
+            heading = _heading_of(line)
+            if heading:
+                if buffer:
+                    segments.append(Segment("\n".join(buffer), number, _section_path(path_stack)))
+                    buffer = []
+                name, level = heading
+                path_stack = [(lvl, h) for lvl, h in path_stack if lvl < level] + [(level, name)]
+            buffer.append(line)
+        if buffer:
+            segments.append(Segment("\n".join(buffer), number, _section_path(path_stack)))
+    return LoadedDocument(
+        source=source,
+        sha256=sha256_file(path),
+        title=title,
+        doc_type=doc_type,
+        segments=[s for s in segments if s.text.strip()],
+        doc_id=doc_id,
+        version=version,
+        status=status.lower(),
+        parties=parties,
+        pages=page_count,
+    )
+
+
+def _line_key(line: str) -> str:
+    return re.sub(r"\d+", "#", line.strip().lower())
+
+
+def _running_lines(texts: list[str]) -> set[str]:
+    """Running headers and footers: lines (digits ignored) found on at least half of 3+ pages."""
+    if len(texts) < 3:
+        return set()
+    seen: dict[str, int] = {}
+    for text in texts:
+        for key in {_line_key(line) for line in text.splitlines() if line.strip()}:
+            seen[key] = seen.get(key, 0) + 1
+    return {key for key, count in seen.items() if count >= max(3, len(texts) // 2) and len(key) > 3}
+
+
+def _section_path(stack: list[tuple[int, str]]) -> str:
+    return " > ".join(h for _, h in stack)
+
+
+# ---------------------------------------------------------------- Markdown and text
+
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+
+
+def _read_text(path: Path) -> str:
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise DocumentError("empty file")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def load_markdown(path: Path, source: str) -> LoadedDocument:
+    text = _read_text(path)
+    meta: dict[str, str] = {}
+    front = _FRONT_MATTER.match(text)
+    if front:
+        for line in front.group(1).splitlines():
+            if ":" in line:
+                key, value = line.split(":", 1)
+                meta[key.strip().lower()] = value.split("#", 1)[0].strip().strip("\"'")
+        text = text[front.end():]
+
+    segments: list[Segment] = []
+    stack: list[tuple[int, str]] = []
+    buffer: list[str] = []
+    title = meta.get("title", "")
+    in_fence = False
+    for line in text.splitlines():
+        if line.strip().startswith("```"):
+            in_fence = not in_fence
+        match = None if in_fence else _MD_HEADING.match(line)
+        if match:
+            if "".join(buffer).strip():
+                segments.append(Segment("\n".join(buffer).strip(), None, _section_path(stack)))
+            buffer = []
+            level, name = len(match.group(1)), match.group(2).strip()
+            if level == 1 and (not title or name == title):
+                title = name
+                stack = []  # the title is carried by the document, not repeated in every section path
+                continue
+            stack = [(lvl, h) for lvl, h in stack if lvl < level] + [(level, name)]
+            continue
+        buffer.append(line)
+    if "".join(buffer).strip():
+        segments.append(Segment("\n".join(buffer).strip(), None, _section_path(stack)))
+    if not segments:
+        raise DocumentError("no text besides headings")
+    return LoadedDocument(
+        source=source,
+        sha256=sha256_file(path),
+        title=title or _humanise_filename(path.stem),
+        doc_type=meta.get("doc_type") or _doc_type_for(source, "document"),
+        segments=segments,
+        doc_id=meta.get("doc_id", ""),
+        version=meta.get("version", ""),
+        status=meta.get("status", "current").lower(),
+    )
+
+
+def load_text(path: Path, source: str) -> LoadedDocument:
+    text = _read_text(path).strip()
+    return LoadedDocument(
+        source=source,
+        sha256=sha256_file(path),
+        title=_humanise_filename(path.stem),
+        doc_type=_doc_type_for(source, "document"),
+        segments=[Segment(text, None, "")],
+    )

@@ -1,0 +1,175 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank, then reranked.
+
+Order of work for one question:
+1. restrict to the sources a filter allows (``--source`` glob, document type);
+2. dense and BM25 candidates, fused with reciprocal rank fusion (RRF);
+3. when the question names documents (a party, a title, a policy id), candidates are also drawn
+   from those documents alone and rank first;
+4. the best candidates are rescored by the cross-encoder (when enabled);
+5. superseded documents rank below current ones; near-duplicate passages are dropped.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from .config import Settings
+from .documents import DocumentDirectory, NamedDocuments
+from .lexical import LexicalIndex, tokenize
+from .rerank import CrossEncoderReranker
+from .schema import Passage
+from .store import ChunkStore
+
+SUPERSEDED_PENALTY = 2.0  # in cross-encoder logits; about a tenth of their range
+NAMED_DOCUMENT_BONUS = 100.0  # passages of a named document rank first
+_CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-zA-Z0-9&-]{2,}|[A-Z]{2,}[a-z]?)\b")
+
+
+@dataclass
+class Retrieval:
+    """What retrieval found for one question, and the evidence for the refusal decision."""
+
+    question: str
+    passages: list[Passage]
+    named: NamedDocuments
+    unknown_terms: list[str] = field(default_factory=list)
+    reranked: bool = False
+
+    @property
+    def top(self) -> Passage | None:
+        return self.passages[0] if self.passages else None
+
+
+def rrf_fuse(rankings: list[list[str]], k: int = 60, weights: list[float] | None = None) -> dict[str, float]:
+    """Reciprocal rank fusion: sum of weight / (k + rank) over the rankings an id appears in."""
+    weights = weights or [1.0] * len(rankings)
+    fused: dict[str, float] = {}
+    for ranking, weight in zip(rankings, weights):
+        for rank, item in enumerate(ranking, start=1):
+            fused[item] = fused.get(item, 0.0) + weight / (k + rank)
+    return fused
+
+
+def _token_set(text: str) -> set[str]:
+    return set(tokenize([text])[0])
+
+
+def near_duplicate(a: str, b: str, threshold: float = 0.8) -> bool:
+    ta, tb = _token_set(a), _token_set(b)
+    if not ta or not tb:
+        return False
+    return len(ta & tb) / min(len(ta), len(tb)) >= threshold
+
+
+class HybridRetriever:
+    def __init__(
+        self,
+        settings: Settings,
+        store: ChunkStore,
+        lexical: LexicalIndex,
+        directory: DocumentDirectory,
+        embeddings,
+        reranker: CrossEncoderReranker | None = None,
+    ):
+        if settings.rerank and reranker is None:
+            raise ValueError("settings.rerank is on but no reranker was given")
+        self.settings = settings
+        self.store = store
+        self.lexical = lexical
+        self.directory = directory
+        self.embeddings = embeddings
+        self.reranker = reranker if settings.rerank else None
+
+    def unknown_terms(self, question: str) -> list[str]:
+        """Names in the question (capitalised words, acronyms) that no indexed passage contains."""
+        vocabulary = self.lexical.vocabulary
+        unknown = []
+        for word in _CAPITALISED.findall(question):
+            tokens = tokenize([word])[0]
+            if tokens and not any(t in vocabulary for t in tokens):
+                unknown.append(word)
+        return unknown
+
+    def _candidates(self, question: str, vector: list[float], sources: set[str] | None, n: int) -> list[str]:
+        where = None
+        if sources is not None:
+            if not sources:
+                return []
+            where = {"source": {"$in": sorted(sources)}} if len(sources) > 1 else {"source": next(iter(sources))}
+        dense = self.store.query(vector, n, where)
+        lexical = self.lexical.search(question, n, sources)
+        self._dense_scores.update({chunk_id: score for chunk_id, score, _ in dense})
+        self._metadata.update({chunk_id: meta for chunk_id, _, meta in dense})
+        self._lexical_scores.update(dict(lexical))
+        fused = rrf_fuse([[c for c, _, _ in dense], [c for c, _ in lexical]], k=self.settings.rrf_k)
+        return sorted(fused, key=fused.get, reverse=True)
+
+    def run(self, question: str, k: int | None = None, source_glob: str | None = None, doc_type: str | None = None) -> Retrieval:
+        k = k or self.settings.k
+        self._dense_scores: dict[str, float] = {}
+        self._lexical_scores: dict[str, float] = {}
+        self._metadata: dict[str, dict] = {}
+        allowed = self.directory.sources_matching(source_glob, doc_type)
+        named = self.directory.named_in(question, allowed)
+        vector = self.embeddings.embed_query(question)
+        n = max(self.settings.candidates, k)
+
+        ranked: list[str] = []
+        if named.sources:
+            ranked = self._candidates(question, vector, set(named.sources), n)
+        for chunk_id in self._candidates(question, vector, allowed, n):
+            if chunk_id not in ranked:
+                ranked.append(chunk_id)
+
+        missing = [c for c in ranked if c not in self._metadata]
+        self._metadata.update(self.store.get(missing))
+        passages = []
+        for position, chunk_id in enumerate(ranked):
+            meta = self._metadata.get(chunk_id)
+            if meta is None:  # deleted between the index build and now
+                continue
+            passage = Passage.from_metadata(chunk_id, meta)
+            passage.status = self.directory.status.get(passage.source, passage.status)
+            passage.dense = self._dense_scores.get(chunk_id)
+            passage.lexical = self._lexical_scores.get(chunk_id)
+            passage.score = 1.0 / (self.settings.rrf_k + position + 1)
+            passages.append(passage)
+
+        reranked = False
+        if self.reranker is not None and passages:
+            head = passages[: self.settings.rerank_candidates]
+            logits = self.reranker.score(question, [p.text for p in head])
+            for passage, logit in zip(head, logits):
+                passage.rerank = logit
+                passage.score = logit
+            for passage in passages[len(head):]:
+                passage.score = -1e6 + passage.score  # below every reranked passage
+            reranked = True
+        else:
+            for passage in passages:
+                passage.score *= 100.0  # RRF scores on a readable scale
+
+        penalty = SUPERSEDED_PENALTY if reranked else 0.2
+        for passage in passages:
+            if passage.source in named.sources:
+                passage.score += NAMED_DOCUMENT_BONUS
+            if passage.superseded:
+                passage.score -= penalty
+        passages.sort(key=lambda p: p.score, reverse=True)
+
+        chosen: list[Passage] = []
+        for passage in passages:
+            if any(near_duplicate(passage.text, c.text) for c in chosen):
+                continue
+            chosen.append(passage)
+            if len(chosen) == k:
+                break
+        for passage in chosen:
+            if passage.source in named.sources:
+                passage.score -= NAMED_DOCUMENT_BONUS
+        return Retrieval(question, chosen, named, self.unknown_terms(question), reranked)
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))

@@ -1,0 +1,151 @@
+"""The Chroma store: chunk vectors plus one record per ingested document.
+
+Embedded (``PersistentClient``) by default, a Chroma server (``HttpClient``) when a host is
+configured. Embeddings are always computed by the project and passed in, so Chroma's default
+embedding function (which downloads a model) is never used.
+
+A document's record is written only after all of its chunks are in, so a killed ingest leaves
+chunks without a record; :meth:`ChunkStore.orphan_sources` finds them for the next run to repair.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+from .config import Settings
+from .schema import Chunk
+
+_CHROMA_MAX_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    source: str
+    sha256: str
+    title: str
+    doc_type: str
+    doc_id: str
+    version: str
+    status: str
+    chunks: int
+    parties: str = ""
+
+
+def make_client(settings: Settings):
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+    if settings.chroma_host:
+        return chromadb.HttpClient(
+            host=settings.chroma_host, port=settings.chroma_port, ssl=settings.chroma_ssl, settings=chroma_settings
+        )
+    settings.store_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.store_dir), settings=chroma_settings)
+
+
+class ChunkStore:
+    """Chunks and document records in two Chroma collections named after ``settings.collection``."""
+
+    def __init__(self, settings: Settings, client=None):
+        self.settings = settings
+        self.client = client if client is not None else make_client(settings)
+        self.chunks = self.client.get_or_create_collection(
+            name=settings.collection,
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+        # Records need a vector in Chroma; a constant one-dimensional vector is enough.
+        self.documents = self.client.get_or_create_collection(
+            name=f"{settings.collection}_documents", embedding_function=None
+        )
+
+    # -------------------------------------------------------------- documents
+
+    def document_records(self) -> dict[str, DocumentRecord]:
+        result = self.documents.get(include=["metadatas"])
+        records = {}
+        for meta in result["metadatas"] or []:
+            record = DocumentRecord(**{k: meta.get(k, "" if k != "chunks" else 0) for k in DocumentRecord.__dataclass_fields__})
+            records[record.source] = record
+        return records
+
+    def put_document(self, record: DocumentRecord) -> None:
+        self.documents.upsert(ids=[_record_id(record.source)], embeddings=[[1.0]], metadatas=[record.__dict__])
+
+    def delete_document(self, source: str) -> None:
+        """Remove a document's record first, then its chunks: a crash in between leaves orphans
+        that the next ingest removes, never a record pointing at missing chunks."""
+        self.documents.delete(ids=[_record_id(source)])
+        self.chunks.delete(where={"source": source})
+
+    # -------------------------------------------------------------- chunks
+
+    def add_chunks(self, chunks: list[Chunk], embeddings: list[list[float]]) -> None:
+        for start in range(0, len(chunks), _CHROMA_MAX_BATCH):
+            part = chunks[start : start + _CHROMA_MAX_BATCH]
+            self.chunks.upsert(
+                ids=[c.id for c in part],
+                embeddings=embeddings[start : start + _CHROMA_MAX_BATCH],
+                documents=[c.indexed_text for c in part],
+                metadatas=[c.metadata() for c in part],
+            )
+
+    def chunk_sources(self) -> dict[str, int]:
+        """How many chunks each source has in the store."""
+        counts: dict[str, int] = {}
+        for meta in self.chunks.get(include=["metadatas"])["metadatas"] or []:
+            counts[meta["source"]] = counts.get(meta["source"], 0) + 1
+        return counts
+
+    def all_chunks(self) -> tuple[list[str], list[str], list[dict]]:
+        """Ids, indexed texts and metadata of every chunk (for building the BM25 index)."""
+        result = self.chunks.get(include=["documents", "metadatas"])
+        order = sorted(range(len(result["ids"])), key=lambda i: result["ids"][i])
+        return (
+            [result["ids"][i] for i in order],
+            [result["documents"][i] for i in order],
+            [result["metadatas"][i] for i in order],
+        )
+
+    def count(self) -> int:
+        return self.chunks.count()
+
+    def query(self, embedding: list[float], n: int, where: dict | None = None) -> list[tuple[str, float, dict]]:
+        """Nearest chunks as (id, cosine similarity, metadata), best first."""
+        n = min(n, self.count())
+        if n <= 0:
+            return []
+        result = self.chunks.query(
+            query_embeddings=[embedding], n_results=n, where=where, include=["metadatas", "distances"]
+        )
+        return [
+            (chunk_id, 1.0 - float(distance), meta)
+            for chunk_id, distance, meta in zip(result["ids"][0], result["distances"][0], result["metadatas"][0])
+        ]
+
+    def get(self, ids: list[str]) -> dict[str, dict]:
+        if not ids:
+            return {}
+        result = self.chunks.get(ids=ids, include=["metadatas"])
+        return dict(zip(result["ids"], result["metadatas"]))
+
+    def fingerprint(self) -> str:
+        """Changes whenever a document is added, changed or removed: the BM25 index's key."""
+        records = self.document_records()
+        digest = hashlib.sha256()
+        for source in sorted(records):
+            digest.update(f"{source}\0{records[source].sha256}\0{records[source].chunks}\n".encode())
+        return digest.hexdigest()
+
+    def reset(self) -> None:
+        for name in (self.settings.collection, f"{self.settings.collection}_documents"):
+            try:
+                self.client.delete_collection(name)
+            except Exception:  # absent already
+                pass
+        self.__init__(self.settings, self.client)
+
+
+def _record_id(source: str) -> str:
+    return hashlib.sha1(source.encode("utf-8")).hexdigest()
