@@ -90,14 +90,19 @@ def _page_at(run: _Run, offset: int) -> int | None:
 
 
 def context_header(document: LoadedDocument, section: str, max_tokens: int) -> str:
-    """'Title | Parties | Section' cut to ``max_tokens`` word pieces."""
+    """'Title | version | Section | Parties | opening words' cut to ``max_tokens`` word pieces.
+
+    The most specific parts come first so that truncation drops the opening words, not the title.
+    """
     parts = [document.title]
-    if document.parties and document.parties.lower() not in document.title.lower():
-        parts.append(document.parties)
     if document.version:
         parts.append(f"version {document.version}")
     if section:
         parts.append(section)
+    if document.parties and document.parties.lower() not in document.title.lower():
+        parts.append(document.parties)
+    if document.preamble:
+        parts.append(document.preamble)
     header = " | ".join(p for p in parts if p)
     tokenizer = get_tokenizer()
     pieces = tokenizer.tokenize(header)

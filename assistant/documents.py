@@ -10,7 +10,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from .lexical import tokenize
+from .lexical import LexicalIndex, tokenize
 from .store import DocumentRecord
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9&'.-]*[A-Za-z0-9]|[A-Z]")
@@ -29,17 +29,13 @@ class NamedDocuments:
 
 
 class DocumentDirectory:
-    def __init__(self, records: dict[str, DocumentRecord]):
+    def __init__(self, records: dict[str, DocumentRecord], lexical: LexicalIndex):
         self.records = records
+        self.lexical = lexical
         self.status = self._effective_status(records)
         self._name_tokens = {
-            source: set(tokenize([f"{r.title} {r.parties} {r.doc_id}"])[0]) for source, r in records.items()
+            source: set(tokenize([f"{r.title} {r.parties} {r.doc_id} {r.preamble}"])[0]) for source, r in records.items()
         }
-        df: dict[str, int] = {}
-        for tokens in self._name_tokens.values():
-            for token in tokens:
-                df[token] = df.get(token, 0) + 1
-        self._df = df
 
     @staticmethod
     def _effective_status(records: dict[str, DocumentRecord]) -> dict[str, str]:
@@ -69,17 +65,25 @@ class DocumentDirectory:
         return allowed
 
     def named_in(self, question: str, allowed: set[str] | None = None) -> NamedDocuments:
-        """Documents whose title, parties or id the question names.
+        """Documents whose title, parties, id or opening words the question names.
 
-        A match needs distinctive words (found in few document names) and either a proper noun or
-        acronym written as such in the question, or two distinctive words; generic title words
-        such as "agreement" or "policy" are common to many names and never count.
+        Only distinctive words count: words that few documents of the whole store contain at all
+        (so "agreement", "policy" or "licence" never name a document, while a party's name does).
+        A match also needs a proper noun or acronym written as such in the question, or two
+        distinctive words.
         """
         if not self.records:
             return NamedDocuments(frozenset(), ())
         total = len(self.records)
-        rare_limit = max(2, round(0.1 * total))
-        question_tokens = tokenize([question])[0]
+        limit = max(3, math.ceil(0.06 * total))
+        question_tokens = set(tokenize([question])[0])
+        distinctive = {
+            t: self.lexical.document_frequency(t)
+            for t in question_tokens
+            if len(t) >= 3 and 0 < self.lexical.document_frequency(t) <= limit
+        }
+        if not distinctive:
+            return NamedDocuments(frozenset(), ())
         capitalised = set()
         for position, word in enumerate(_WORD.findall(question)):
             if (position > 0 and word[0].isupper()) or (len(word) > 1 and word.isupper()):
@@ -89,12 +93,10 @@ class DocumentDirectory:
         for source, tokens in self._name_tokens.items():
             if allowed is not None and source not in allowed:
                 continue
-            hits = [t for t in set(question_tokens) if t in tokens and self._df[t] <= rare_limit and len(t) >= 3]
-            if not hits:
+            hits = [t for t in distinctive if t in tokens]
+            if not hits or (not (set(hits) & capitalised) and len(hits) < 2):
                 continue
-            if not (set(hits) & capitalised) and len(hits) < 2:
-                continue
-            scores[source] = sum(math.log(1 + total / self._df[t]) for t in hits)
+            scores[source] = sum(math.log(1 + total / distinctive[t]) for t in hits)
             matched_words[source] = hits
         if not scores:
             return NamedDocuments(frozenset(), ())

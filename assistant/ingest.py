@@ -109,6 +109,7 @@ class Ingestor:
                     status=document.status,
                     chunks=len(chunks),
                     parties=document.parties,
+                    preamble=document.preamble,
                 )
             )
             (report.updated if existed else report.added).append(source)

@@ -179,18 +179,30 @@ def load_pdf(path: Path, source: str) -> LoadedDocument:
             buffer.append(line)
         if buffer:
             segments.append(Segment("\n".join(buffer), number, _section_path(path_stack)))
+    segments = [s for s in segments if s.text.strip()]
     return LoadedDocument(
         source=source,
         sha256=sha256_file(path),
         title=title,
         doc_type=doc_type,
-        segments=[s for s in segments if s.text.strip()],
+        segments=segments,
+        preamble=opening_words(segments),
         doc_id=doc_id,
         version=version,
         status=status.lower(),
         parties=parties,
         pages=page_count,
     )
+
+
+def opening_words(segments: list[Segment], words: int = 60) -> str:
+    """The first words of the document body, whitespace-normalised."""
+    collected: list[str] = []
+    for segment in segments:
+        collected.extend(segment.text.split())
+        if len(collected) >= words:
+            break
+    return " ".join(collected[:words])
 
 
 def _line_key(line: str) -> str:

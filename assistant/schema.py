@@ -26,6 +26,7 @@ class LoadedDocument:
     version: str = ""
     status: str = "current"  # "current" or "superseded"
     parties: str = ""  # contracting parties or other names the document goes by
+    preamble: str = ""  # the opening words of the document, where agreements name themselves and their parties
     pages: int = 0
 
 

@@ -33,8 +33,8 @@ class Assistant:
 
     def refresh(self) -> None:
         """Re-read the document records and the BM25 index (after an ingest)."""
-        self.directory = DocumentDirectory(self.store.document_records())
         self.lexical = ensure_lexical_index(self.store, self.settings)
+        self.directory = DocumentDirectory(self.store.document_records(), self.lexical)
         self.retriever = HybridRetriever(
             self.settings, self.store, self.lexical, self.directory, self.embeddings, self.reranker
         )

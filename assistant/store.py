@@ -32,6 +32,7 @@ class DocumentRecord:
     status: str
     chunks: int
     parties: str = ""
+    preamble: str = ""
 
 
 def make_client(settings: Settings):
