@@ -72,22 +72,29 @@ def split_sentences(text: str) -> list[str]:
 
 
 @dataclass(frozen=True)
-class Refusal:
-    reason: str
+class ScoredSentence:
+    text: str
+    n: int  # number of the passage (citation) it comes from
+    position: int  # order within the passage
+    score: float  # cross-encoder logit, or cosine similarity without the reranker
 
 
-def confidence_of(retrieval: Retrieval, dense_floor: float, dense_span: float) -> float:
-    """A 0-1 score of how well the best passage answers the question.
+def confidence_of(retrieval: Retrieval, sentences: list[ScoredSentence]) -> float:
+    """A 0-1 score of how well the evidence answers the question.
 
-    With the cross-encoder it is the sigmoid of the best logit (ms-marco logits are relevance
-    log-odds); without it, the best dense cosine similarity scaled onto 0-1.
+    With the cross-encoder: the sigmoid of the best logit over the passages and their single
+    sentences (ms-marco logits are relevance log-odds; a long passage that holds the answer in
+    one bullet scores low as a whole, so its best sentence speaks for it). Without it: the best
+    dense cosine similarity of a passage or a sentence.
     """
     if not retrieval.passages:
         return 0.0
     if retrieval.reranked:
-        return sigmoid(max(p.rerank for p in retrieval.passages if p.rerank is not None))
+        best = max(p.rerank for p in retrieval.passages if p.rerank is not None)
+        best = max([best] + [s.score for s in sentences])
+        return sigmoid(best)
     best = max((p.dense or 0.0) for p in retrieval.passages)
-    return float(min(1.0, max(0.0, (best - dense_floor) / dense_span)))
+    return float(max([best] + [s.score for s in sentences]))
 
 
 def verify_citations(answer_sentences: list[tuple[str, int]], citations: list[Citation]) -> list[tuple[str, int]]:
@@ -97,17 +104,34 @@ def verify_citations(answer_sentences: list[tuple[str, int]], citations: list[Ci
 
 
 class AnswerComposer:
-    """Picks the sentences that best answer the question and cites each one."""
+    """Scores the sentences of the best passages, picks those that answer, cites each one."""
 
-    def __init__(self, embeddings, contact: str):
+    def __init__(self, embeddings, contact: str, reranker=None):
         self.embeddings = embeddings
+        self.reranker = reranker
         self.contact = contact
 
     def refuse(self, question: str, backend: str, reason: str, confidence: float = 0.0) -> Answer:
         text = f"The documents don't cover this{reason}. Please ask {self.contact}."
         return Answer(question, text, False, backend, [], confidence)
 
-    def compose(self, retrieval: Retrieval, backend: str, confidence: float) -> Answer:
+    def score_sentences(self, question: str, passages: list[Passage], reranked: bool) -> list[ScoredSentence]:
+        candidates = [
+            (sentence, number, position)
+            for number, passage in enumerate(passages[:SENTENCE_PASSAGES], start=1)
+            for position, sentence in enumerate(split_sentences(passage.text))
+        ]
+        if not candidates:
+            return []
+        texts = [c[0] for c in candidates]
+        if reranked and self.reranker is not None:
+            scores = self.reranker.score(question, texts)
+        else:
+            vectors = np.array(self.embeddings.embed_documents(texts))
+            scores = list(vectors @ np.array(self.embeddings.embed_query(question)))
+        return [ScoredSentence(t, n, pos, float(score)) for (t, n, pos), score in zip(candidates, scores)]
+
+    def compose(self, retrieval: Retrieval, sentences: list[ScoredSentence], backend: str, confidence: float) -> Answer:
         citations = [
             Citation(
                 n=i,
@@ -123,7 +147,7 @@ class AnswerComposer:
             )
             for i, p in enumerate(retrieval.passages, start=1)
         ]
-        picked = self._pick_sentences(retrieval.question, retrieval.passages[:SENTENCE_PASSAGES])
+        picked = self._pick(sentences, retrieval.reranked, citations)
         checked = verify_citations(picked, citations)
         if not checked:
             return self.refuse(retrieval.question, backend, " (no sentence in the passages found answers it)", confidence)
@@ -133,29 +157,26 @@ class AnswerComposer:
             parts.append(f"{sentence} [{n}]{label}")
         return Answer(retrieval.question, " ".join(parts), True, backend, citations, confidence)
 
-    def _pick_sentences(self, question: str, passages: list[Passage]) -> list[tuple[str, int]]:
-        candidates: list[tuple[str, int, int]] = []  # sentence, citation number, position
-        for number, passage in enumerate(passages, start=1):
-            for position, sentence in enumerate(split_sentences(passage.text)):
-                candidates.append((sentence, number, position))
-        if not candidates:
+    @staticmethod
+    def _pick(sentences: list[ScoredSentence], reranked: bool, citations: list[Citation]) -> list[tuple[str, int]]:
+        """The best sentence, and up to two more nearly as good; read best passage first."""
+        if not sentences:
             return []
-        vectors = np.array(self.embeddings.embed_documents([c[0] for c in candidates]))
-        query = np.array(self.embeddings.embed_query(question))
-        similarity = vectors @ query
-        # Prefer sentences from better-ranked passages: a small prior per rank.
-        prior = np.array([0.04 * (SENTENCE_PASSAGES - c[1]) for c in candidates])
-        order = np.argsort(-(similarity + prior))
-        best = float(similarity[order[0]] + prior[order[0]])
-        chosen: list[tuple[str, int, int]] = []
-        for index in order:
-            score = float(similarity[index] + prior[index])
-            if len(chosen) == MAX_SENTENCES or score < best - 0.12:
+        # Logits spread wider than cosines: the margin and the per-rank prior follow the scale.
+        margin, prior = (2.5, 0.5) if reranked else (0.12, 0.04)
+        superseded = {c.n for c in citations if c.superseded}
+
+        def value(s: ScoredSentence) -> float:
+            penalty = margin if s.n in superseded else 0.0
+            return s.score + prior * (SENTENCE_PASSAGES - s.n) - penalty
+
+        ranked = sorted(sentences, key=value, reverse=True)
+        best = value(ranked[0])
+        chosen: list[ScoredSentence] = []
+        for sentence in ranked:
+            if len(chosen) == MAX_SENTENCES or value(sentence) < best - margin:
                 break
-            sentence = candidates[index]
-            if any(sentence[0] == c[0] for c in chosen):
-                continue
-            chosen.append(sentence)
-        # Read in document order within a passage, best passage first.
-        chosen.sort(key=lambda c: (c[1], c[2]))
-        return [(s, n) for s, n, _ in chosen]
+            if all(sentence.text != c.text for c in chosen):
+                chosen.append(sentence)
+        chosen.sort(key=lambda s: (s.n, s.position))
+        return [(s.text, s.n) for s in chosen]

@@ -69,7 +69,9 @@ class Settings:
 
     # Refusal: below this calibrated confidence the assistant says the documents do not
     # cover the question. Calibrated by ``benchmarks/calibrate_refusal.py``.
-    min_confidence: float = field(default_factory=lambda: _env_float("MIN_CONFIDENCE", 0.5))
+    min_confidence: float = field(default_factory=lambda: _env_float("MIN_CONFIDENCE", 0.21))
+    # The same decision without the reranker, on the dense cosine scale.
+    min_dense_similarity: float = field(default_factory=lambda: _env_float("MIN_DENSE_SIMILARITY", 0.49))
     contact: str = field(default_factory=lambda: _env("CONTACT", "the Legal & IP Department (ip-office@corvane.example)"))
 
     # Where answers and reviewers' marks are logged for Legal.

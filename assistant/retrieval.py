@@ -26,7 +26,9 @@ SUPERSEDED_PENALTY = 4.0  # in cross-encoder logits: a superseded passage must b
 # company policy wins where it sets a procedure, form or amount.
 DOC_TYPE_PENALTY = {"lecture": 1.0}
 NAMED_DOCUMENT_BONUS = 100.0  # passages of a named document rank first
-_CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-zA-Z0-9&-]{2,}|[A-Z]{2,}[a-z]?)\b")
+# A name: a capitalised word that does not start the question, or an acronym of 3+ letters
+# ("OK" and "IT" are words, "VPN" is a name).
+_CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-zA-Z0-9&-]{2,}|[A-Z]{3,}[a-z]?)\b")
 
 
 @dataclass

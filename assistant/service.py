@@ -11,11 +11,6 @@ from .retrieval import HybridRetriever, Retrieval
 from .schema import Answer
 from .store import ChunkStore
 
-# Calibrated by benchmarks/calibrate_refusal.py; see README "Refusal threshold".
-DENSE_FLOOR = 0.20
-DENSE_SPAN = 0.50
-
-
 class EmptyStoreError(RuntimeError):
     """The store holds no documents: run ingest first."""
 
@@ -28,7 +23,7 @@ class Assistant:
         if self.settings.rerank and reranker is None:
             reranker = CrossEncoderReranker(max_tokens=self.settings.rerank_max_tokens)
         self.reranker = reranker
-        self.composer = AnswerComposer(self.embeddings, self.settings.contact)
+        self.composer = AnswerComposer(self.embeddings, self.settings.contact, reranker if self.settings.rerank else None)
         self.refresh()
 
     def refresh(self) -> None:
@@ -46,8 +41,9 @@ class Assistant:
     def retrieve(self, question: str, k: int | None = None, source: str | None = None, doc_type: str | None = None) -> Retrieval:
         return self.retriever.run(question, k=k, source_glob=source, doc_type=doc_type)
 
-    def confidence(self, retrieval: Retrieval) -> float:
-        return confidence_of(retrieval, DENSE_FLOOR, DENSE_SPAN)
+    def threshold(self, reranked: bool) -> float:
+        """The calibrated refusal threshold for the scale the confidence is on."""
+        return self.settings.min_confidence if reranked else self.settings.min_dense_similarity
 
     def ask(self, question: str, k: int | None = None, source: str | None = None, doc_type: str | None = None) -> Answer:
         question = question.strip()
@@ -57,12 +53,13 @@ class Assistant:
         if self.is_empty:
             raise EmptyStoreError(f"the store at {backend} holds no documents: run `python ingest.py` first")
         retrieval = self.retrieve(question, k, source, doc_type)
-        confidence = self.confidence(retrieval)
         if not retrieval.passages:
             return self.composer.refuse(question, backend, "", 0.0)
+        sentences = self.composer.score_sentences(question, retrieval.passages, retrieval.reranked)
+        confidence = confidence_of(retrieval, sentences)
         if retrieval.unknown_terms and not retrieval.named.sources:
             names = ", ".join(retrieval.unknown_terms)
             return self.composer.refuse(question, backend, f" (they do not mention {names})", confidence)
-        if confidence < self.settings.min_confidence:
+        if confidence < self.threshold(retrieval.reranked):
             return self.composer.refuse(question, backend, "", confidence)
-        return self.composer.compose(retrieval, backend, confidence)
+        return self.composer.compose(retrieval, sentences, backend, confidence)
