@@ -22,6 +22,7 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s")
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}")
 _WS = re.compile(r"\s+")
 MAX_SENTENCE_WORDS = 45
+UNMATCHED_NAME_PENALTY = 2.0  # logits, when none of the names in the question is in the evidence
 
 
 def normalise(text: str) -> str:
@@ -89,12 +90,15 @@ def confidence_of(retrieval: Retrieval, sentences: list[ScoredSentence]) -> floa
     """
     if not retrieval.passages:
         return 0.0
+    # Evidence that does not mention what the question names (a country, a product, a party)
+    # answers a different question, however similar it reads.
+    unmatched = len(retrieval.unmatched_names) / len(retrieval.names) if retrieval.names else 0.0
     if retrieval.reranked:
         best = max(p.rerank for p in retrieval.passages if p.rerank is not None)
         best = max([best] + [s.score for s in sentences])
-        return sigmoid(best)
+        return sigmoid(best - UNMATCHED_NAME_PENALTY * unmatched)
     best = max((p.dense or 0.0) for p in retrieval.passages)
-    return float(max([best] + [s.score for s in sentences]))
+    return float(max([best] + [s.score for s in sentences])) * (1.0 - 0.25 * unmatched)
 
 
 def verify_citations(answer_sentences: list[tuple[str, int]], citations: list[Citation]) -> list[tuple[str, int]]:

@@ -54,8 +54,8 @@ class Settings:
 
     # Chunking: all-MiniLM-L6-v2 reads 256 word pieces; the context header takes up to
     # ``header_tokens`` of them, the passage the rest.
-    chunk_tokens: int = field(default_factory=lambda: _env_int("CHUNK_TOKENS", 180))
-    chunk_overlap_tokens: int = field(default_factory=lambda: _env_int("CHUNK_OVERLAP_TOKENS", 30))
+    chunk_tokens: int = field(default_factory=lambda: _env_int("CHUNK_TOKENS", 128))
+    chunk_overlap_tokens: int = field(default_factory=lambda: _env_int("CHUNK_OVERLAP_TOKENS", 24))
     header_tokens: int = field(default_factory=lambda: _env_int("HEADER_TOKENS", 60))
     embed_batch_size: int = field(default_factory=lambda: _env_int("EMBED_BATCH_SIZE", 32))
 
@@ -64,14 +64,14 @@ class Settings:
     candidates: int = field(default_factory=lambda: _env_int("CANDIDATES", 40))
     rrf_k: int = field(default_factory=lambda: _env_int("RRF_K", 60))
     rerank: bool = field(default_factory=lambda: _env_bool("RERANK", True))
-    rerank_candidates: int = field(default_factory=lambda: _env_int("RERANK_CANDIDATES", 12))
+    rerank_candidates: int = field(default_factory=lambda: _env_int("RERANK_CANDIDATES", 10))
     rerank_max_tokens: int = field(default_factory=lambda: _env_int("RERANK_MAX_TOKENS", 256))
 
     # Refusal: below this calibrated confidence the assistant says the documents do not
     # cover the question. Calibrated by ``benchmarks/calibrate_refusal.py``.
-    min_confidence: float = field(default_factory=lambda: _env_float("MIN_CONFIDENCE", 0.21))
+    min_confidence: float = field(default_factory=lambda: _env_float("MIN_CONFIDENCE", 0.24))
     # The same decision without the reranker, on the dense cosine scale.
-    min_dense_similarity: float = field(default_factory=lambda: _env_float("MIN_DENSE_SIMILARITY", 0.49))
+    min_dense_similarity: float = field(default_factory=lambda: _env_float("MIN_DENSE_SIMILARITY", 0.6))
     contact: str = field(default_factory=lambda: _env("CONTACT", "the Legal & IP Department (ip-office@corvane.example)"))
 
     # Where answers and reviewers' marks are logged for Legal.

@@ -36,7 +36,11 @@ def get_embeddings(batch_size: int = 32):
 def get_tokenizer():
     """The model's own word-piece tokenizer, used to size chunks to its window."""
     from transformers import AutoTokenizer
+    from transformers.utils import logging as transformers_logging
 
+    # Counting word pieces of a long section warns that it exceeds the model's window; that is
+    # exactly what the splitter measures in order to avoid, so the warning is noise here.
+    transformers_logging.set_verbosity_error()
     return AutoTokenizer.from_pretrained(model_path(), local_files_only=True)
 
 
