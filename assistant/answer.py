@@ -16,7 +16,8 @@ from .retrieval import Retrieval, sigmoid
 from .schema import Answer, Citation, Passage
 
 MAX_SENTENCES = 3
-SENTENCE_PASSAGES = 3  # sentences are drawn from the best few passages only
+SENTENCE_PASSAGES = 2  # sentences are drawn from the best passages only
+MAX_SCORED_SENTENCES = 16  # the cross-encoder reads at most this many (a latency bound)
 _SPLIT = re.compile(r"(?<=[.!?;])\s+(?=[\"'(\[]?[A-Z0-9])")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s")
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}")
@@ -125,6 +126,7 @@ class AnswerComposer:
             for number, passage in enumerate(passages[:SENTENCE_PASSAGES], start=1)
             for position, sentence in enumerate(split_sentences(passage.text))
         ]
+        candidates = sorted(candidates, key=lambda c: (c[2], c[1]))[:MAX_SCORED_SENTENCES]
         if not candidates:
             return []
         texts = [c[0] for c in candidates]

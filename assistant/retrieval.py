@@ -129,15 +129,16 @@ class HybridRetriever:
         self._metadata: dict[str, dict] = {}
         allowed = self.directory.sources_matching(source_glob, doc_type)
         named = self.directory.named_in(question, allowed)
-        vector = self.embeddings.embed_query(question)
         n = max(self.settings.candidates, k)
+        # Inside named documents their names no longer discriminate: search those with the rest.
+        focus = (strip_words(question, set(named.matched)) or question) if named.sources else question
+        if focus != question:
+            vector, focus_vector = self.embeddings.embed_documents([question, focus])  # one batch
+        else:
+            vector = focus_vector = self.embeddings.embed_query(question)
 
         ranked: list[str] = []
-        focus = question
         if named.sources:
-            # Inside the named documents their names no longer discriminate: search with the rest.
-            focus = strip_words(question, set(named.matched)) or question
-            focus_vector = self.embeddings.embed_query(focus) if focus != question else vector
             ranked = self._candidates(focus, focus_vector, set(named.sources), n)
         for chunk_id in self._candidates(question, vector, allowed, n):
             if chunk_id not in ranked:
@@ -215,3 +216,8 @@ RERANK_WITH_SECTION = False
 
 def sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
+
+
+def logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))

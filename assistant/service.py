@@ -7,9 +7,12 @@ from .documents import DocumentDirectory
 from .embeddings import get_embeddings
 from .ingest import ensure_lexical_index
 from .rerank import CrossEncoderReranker
-from .retrieval import HybridRetriever, Retrieval
+from .retrieval import HybridRetriever, Retrieval, logit, sigmoid
 from .schema import Answer
 from .store import ChunkStore
+
+NAMED_PRIOR_LOGITS = 2.0
+
 
 class EmptyStoreError(RuntimeError):
     """The store holds no documents: run ingest first."""
@@ -41,9 +44,18 @@ class Assistant:
     def retrieve(self, question: str, k: int | None = None, source: str | None = None, doc_type: str | None = None) -> Retrieval:
         return self.retriever.run(question, k=k, source_glob=source, doc_type=doc_type)
 
-    def threshold(self, reranked: bool) -> float:
-        """The calibrated refusal threshold for the scale the confidence is on."""
-        return self.settings.min_confidence if reranked else self.settings.min_dense_similarity
+    def threshold(self, retrieval: Retrieval) -> float:
+        """The calibrated refusal threshold for the scale the confidence is on.
+
+        A question that names a document the store holds is about that document: the prior odds
+        that it is answerable are higher, so the bar is lowered (by NAMED_PRIOR_LOGITS in log-odds).
+        """
+        if retrieval.reranked:
+            threshold = self.settings.min_confidence
+            if retrieval.named.sources:
+                threshold = sigmoid(logit(threshold) - NAMED_PRIOR_LOGITS)
+            return threshold
+        return self.settings.min_dense_similarity - (0.1 if retrieval.named.sources else 0.0)
 
     def ask(self, question: str, k: int | None = None, source: str | None = None, doc_type: str | None = None) -> Answer:
         question = question.strip()
@@ -60,6 +72,6 @@ class Assistant:
         if retrieval.unknown_terms and not retrieval.named.sources:
             names = ", ".join(retrieval.unknown_terms)
             return self.composer.refuse(question, backend, f" (they do not mention {names})", confidence)
-        if confidence < self.threshold(retrieval.reranked):
+        if confidence < self.threshold(retrieval):
             return self.composer.refuse(question, backend, "", confidence)
         return self.composer.compose(retrieval, sentences, backend, confidence)

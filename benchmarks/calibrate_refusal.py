@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assistant.answer import confidence_of  # noqa: E402
 from assistant.config import load_settings  # noqa: E402
 from assistant.evaluation import read_gold  # noqa: E402
-from assistant.service import Assistant  # noqa: E402
+from assistant.retrieval import sigmoid  # noqa: E402
+from assistant.service import NAMED_PRIOR_LOGITS, Assistant  # noqa: E402
 
 
 def logit(p: float) -> float:
@@ -64,7 +65,12 @@ def main() -> None:
                 if retrieval.unknown_terms and not retrieval.named.sources:
                     continue
                 sentences = assistant.composer.score_sentences(question.question, retrieval.passages, retrieval.reranked)
-                points.append((confidence_of(retrieval, sentences), question.answerable))
+                confidence = confidence_of(retrieval, sentences)
+                if retrieval.named.sources:  # compared with a lowered bar: shift the point instead
+                    confidence = (
+                        sigmoid(logit(confidence) + NAMED_PRIOR_LOGITS) if rerank else confidence + 0.1
+                    )
+                points.append((confidence, question.answerable))
         threshold, answered, refused = best_threshold(points, log_odds=rerank)
         name = "ASSISTANT_MIN_CONFIDENCE" if rerank else "ASSISTANT_MIN_DENSE_SIMILARITY"
         results[name] = {"threshold": round(threshold, 3), "answered_in_scope": round(answered, 3), "refused_out_of_scope": round(refused, 3), "questions": len(points)}
