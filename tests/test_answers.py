@@ -1,6 +1,8 @@
 """Grounded answers on the sample corpus: cited sentences checked in code, refusals when not covered."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant.answer import normalise, split_sentences, verify_citations
@@ -24,7 +26,7 @@ OUT_OF_SCOPE = [
 def test_in_scope_question_gets_a_grounded_cited_answer(sample_assistant, question):
     answer = sample_assistant.ask(question)
     assert answer.grounded, answer.answer
-    assert "[1]" in answer.answer or "[2]" in answer.answer
+    assert re.search(r"\[\d+\]", answer.answer)
     assert IN_SCOPE[question] in {c.source for c in answer.citations[:3]}
 
 
@@ -39,8 +41,6 @@ def test_out_of_scope_question_is_declined(sample_assistant, question):
 def test_every_answer_sentence_stands_in_the_passage_it_cites(sample_assistant):
     answer = sample_assistant.ask("What is the deadline to disclose an invention?")
     citations = {c.n: normalise(c.text) for c in answer.citations}
-    import re
-
     parts = re.findall(r"(.+?) \[(\d+)\](?: \(superseded version\))?(?:\s|$)", answer.answer)
     assert parts
     for sentence, number in parts:
