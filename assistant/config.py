@@ -51,6 +51,8 @@ class Settings:
     chroma_host: str = field(default_factory=lambda: _env("CHROMA_HOST", ""))
     chroma_port: int = field(default_factory=lambda: _env_int("CHROMA_PORT", 8000))
     chroma_ssl: bool = field(default_factory=lambda: _env_bool("CHROMA_SSL", False))
+    # With a server, the BM25 index is kept on each client machine, here.
+    index_root: Path = field(default_factory=lambda: Path(_env("INDEX_DIR", str(PROJECT_ROOT / "data" / "index"))))
 
     # Chunking: all-MiniLM-L6-v2 reads 256 word pieces; the context header takes up to
     # ``header_tokens`` of them, the passage the rest.
@@ -89,7 +91,7 @@ class Settings:
     def index_dir(self) -> Path:
         """Local files beside the store: the persisted BM25 index."""
         if self.chroma_host:
-            return Path(_env("INDEX_DIR", str(PROJECT_ROOT / "data" / "index"))) / f"{self.chroma_host}_{self.chroma_port}_{self.collection}"
+            return self.index_root / f"{self.chroma_host}_{self.chroma_port}_{self.collection}"
         return self.store_dir / "lexical"
 
     def validate(self) -> "Settings":
@@ -109,7 +111,7 @@ def load_settings(**overrides) -> Settings:
     from dataclasses import replace
 
     clean = {key: value for key, value in overrides.items() if value is not None}
-    for key in ("corpus_dir", "store_dir", "feedback_log"):
+    for key in ("corpus_dir", "store_dir", "feedback_log", "index_root"):
         if key in clean:
             clean[key] = Path(clean[key])
     return replace(Settings(), **clean).validate()
