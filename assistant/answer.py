@@ -182,6 +182,8 @@ class AnswerComposer:
         for sentence in ranked:
             if len(chosen) == MAX_SENTENCES or value(sentence) < best - margin:
                 break
+            if chosen and reranked and sentence.score < 0:  # a supporting sentence must be relevant itself
+                break
             if all(sentence.text != c.text for c in chosen):
                 chosen.append(sentence)
         chosen.sort(key=lambda s: (s.n, s.position))

@@ -75,3 +75,32 @@ def test_sentences_skip_headings_and_questions():
 def test_empty_question_is_rejected(sample_assistant):
     with pytest.raises(ValueError):
         sample_assistant.ask("   ")
+
+
+def test_refusal_follows_the_calibrated_threshold(sample_assistant, monkeypatch):
+    from dataclasses import replace
+
+    question = "What should I do if I receive a cease-and-desist letter?"
+    answered = sample_assistant.ask(question)
+    assert answered.grounded and answered.confidence < 1.0
+    raised = replace(sample_assistant.settings, min_confidence=(answered.confidence + 1.0) / 2)
+    monkeypatch.setattr(sample_assistant, "settings", raised)
+    declined = sample_assistant.ask(question)
+    assert not declined.grounded and declined.citations == []
+
+
+def test_naming_a_held_document_lowers_the_bar(sample_assistant):
+    named = sample_assistant.retrieve("What does POL-IP-008 say about insurance?")
+    plain = sample_assistant.retrieve("What does the policy say about insurance?")
+    assert named.named.sources and not plain.named.sources
+    assert sample_assistant.threshold(named) < sample_assistant.threshold(plain) == sample_assistant.settings.min_confidence
+
+
+def test_evidence_that_misses_the_names_in_the_question_lowers_confidence(sample_assistant):
+    from assistant.answer import confidence_of
+
+    retrieval = sample_assistant.retrieve("What is the deadline to enter the national phase of a PCT application in Japan?")
+    sentences = sample_assistant.composer.score_sentences(retrieval.question, retrieval.passages, retrieval.reranked)
+    penalised = confidence_of(retrieval, sentences)
+    retrieval.unmatched_names = []
+    assert confidence_of(retrieval, sentences) >= penalised
