@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import socket
 from dataclasses import replace
 from pathlib import Path
 
@@ -113,6 +114,12 @@ BROKEN_PDFS = {
     "textless": (textless_pdf, "no extractable text"),
     "not-a-pdf": (not_a_pdf, "corrupt"),
 }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def shared_available(*parts: str) -> bool:

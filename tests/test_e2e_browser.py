@@ -1,7 +1,10 @@
 """End to end in a real browser: the Streamlit server, headless Chromium, a question, a cited answer.
 
 Needs Debian's chromium (`.ci/run` installs it when it can) and the playwright package, which drives
-that browser without downloading one; skipped when either is missing.
+that browser without downloading one; skipped when either is missing. With SCREENSHOT=PATH set it
+also saves the page, which is how the README screenshot is made:
+
+    SCREENSHOT=docs/screenshot.png .venv/bin/python -m pytest tests/test_e2e_browser.py
 """
 from __future__ import annotations
 
@@ -17,17 +20,13 @@ import pytest
 
 from assistant.config import PROJECT_ROOT
 
+from .conftest import free_port
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +69,7 @@ def app_url(sample_settings, tmp_path):
 
 
 def test_staff_member_asks_and_reads_a_cited_source(browser, app_url):
-    page = browser.new_page()
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
     page.goto(app_url, timeout=60_000)
     box = page.get_by_placeholder("Ask about IP rules", exact=False)
     box.wait_for(timeout=180_000)
@@ -83,4 +82,7 @@ def test_staff_member_asks_and_reads_a_cited_source(browser, app_url):
     assert "Service Inventions Policy" in first_source.inner_text() or "Lecture" in first_source.inner_text()
     first_source.click()
     assert "policies/" in first_source.inner_text() or "lectures/" in first_source.inner_text()
+    if os.environ.get("SCREENSHOT"):
+        time.sleep(1.5)  # let the expander finish opening
+        page.screenshot(path=os.environ["SCREENSHOT"], full_page=True)
     page.close()
