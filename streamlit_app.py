@@ -6,7 +6,7 @@ import streamlit as st
 from assistant.config import load_settings
 from assistant.feedback import FeedbackLog
 from assistant.presentation import citation_label, pages_label
-from assistant.service import Assistant
+from assistant.service import Assistant, EmptyStoreError
 
 st.set_page_config(page_title="IP Policy Assistant", page_icon=":scales:", layout="wide")
 
@@ -22,8 +22,17 @@ feedback = FeedbackLog(settings.feedback_log)
 st.title("IP Policy Assistant")
 st.caption("Answers come only from the company's IP documents, with every sentence cited to a document and page.")
 
+INGEST_HINT = (
+    "The document store is empty, so there is nothing to answer from. "
+    "Ingest the corpus first: `python ingest.py` (or `make run`), then reload this page."
+)
+
 try:
     assistant = get_assistant()
+    assistant.refresh()  # picks up an ingest made since the last page run (a cheap check)
+except EmptyStoreError:
+    st.warning(INGEST_HINT)
+    st.stop()
 except Exception as exc:  # the store folder is unreadable, the server is down, a model is missing
     st.error(f"The assistant could not start: {exc}")
     st.stop()
@@ -38,9 +47,6 @@ with st.sidebar:
     records = assistant.directory.records
     st.write(f"{len(records)} documents, {assistant.store.count()} passages")
     st.caption(f"Store: {settings.backend}")
-    if st.button("Reload after ingest"):
-        assistant.refresh()
-        st.rerun()
     st.divider()
     st.subheader("Review log")
     st.download_button(
@@ -48,17 +54,14 @@ with st.sidebar:
     )
 
 if assistant.is_empty:
-    st.warning(
-        "The document store is empty, so there is nothing to answer from. "
-        "Ingest the corpus first: `python ingest.py` (or `make run`), then reload this page."
-    )
+    st.warning(INGEST_HINT)
     st.stop()
 
 if "messages" not in st.session_state:
     st.session_state.messages = []
 
 
-def show_answer(message: dict, index: int) -> None:
+def show_answer(message: dict) -> None:
     answer = message["answer"]
     st.markdown(answer["answer"])
     for citation in answer["citations"]:
@@ -81,12 +84,12 @@ def show_answer(message: dict, index: int) -> None:
         message["verdict"] = verdict
 
 
-for index, message in enumerate(st.session_state.messages):
+for message in st.session_state.messages:
     with st.chat_message(message["role"]):
         if message["role"] == "user":
             st.markdown(message["content"])
         else:
-            show_answer(message, index)
+            show_answer(message)
 
 question = st.chat_input("Ask about IP rules, e.g. Who owns an invention I made on the night shift?")
 if question:
@@ -100,4 +103,4 @@ if question:
             )
         message = {"role": "assistant", "answer": answer.to_json(), "id": feedback.record_answer(answer)}
         st.session_state.messages.append(message)
-        show_answer(message, len(st.session_state.messages) - 1)
+        show_answer(message)

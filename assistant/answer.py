@@ -120,7 +120,9 @@ class AnswerComposer:
         text = f"The documents don't cover this{reason}. Please ask {self.contact}."
         return Answer(question, text, False, backend, [], confidence)
 
-    def score_sentences(self, question: str, passages: list[Passage], reranked: bool) -> list[ScoredSentence]:
+    def score_sentences(
+        self, question: str, passages: list[Passage], reranked: bool, question_vector: list[float] | None = None
+    ) -> list[ScoredSentence]:
         candidates = [
             (sentence, number, position)
             for number, passage in enumerate(passages[:SENTENCE_PASSAGES], start=1)
@@ -134,7 +136,8 @@ class AnswerComposer:
             scores = self.reranker.score(question, texts)
         else:
             vectors = np.array(self.embeddings.embed_documents(texts))
-            scores = list(vectors @ np.array(self.embeddings.embed_query(question)))
+            query = question_vector if question_vector is not None else self.embeddings.embed_query(question)
+            scores = list(vectors @ np.array(query))
         return [ScoredSentence(t, n, pos, float(score)) for (t, n, pos), score in zip(candidates, scores)]
 
     def compose(self, retrieval: Retrieval, sentences: list[ScoredSentence], backend: str, confidence: float) -> Answer:

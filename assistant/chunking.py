@@ -17,6 +17,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from .embeddings import count_tokens, get_tokenizer
 from .schema import Chunk, LoadedDocument, Segment
 
+CHUNKER_VERSION = "1"  # bump when the chunking code changes what it produces
 MIN_SECTION_TOKENS = 24  # a lone heading is merged into the section that follows
 
 

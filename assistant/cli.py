@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from .config import load_settings
+from .config import SettingsError, load_settings
 from .presentation import citation_label
 
 
@@ -55,8 +55,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return 2
     try:
         assistant = Assistant(settings)
-        if assistant.is_empty:
-            raise EmptyStoreError(f"the store at {settings.backend} holds no documents: run `python ingest.py` first")
+        assistant.require_documents()
     except EmptyStoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -147,4 +146,8 @@ def main(argv: list[str] | None = None, parser: argparse.ArgumentParser | None =
     args = parser.parse_args(argv)
     if getattr(args, "k", None) is not None and args.k < 1:
         parser.error("--k must be at least 1")
-    return args.func(args)
+    try:
+        return args.func(args)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

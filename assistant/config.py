@@ -19,6 +19,10 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+class SettingsError(ValueError):
+    """A setting (environment variable or flag) that cannot be used; the message names it."""
+
+
 def _env(name: str, default: str) -> str:
     return os.environ.get(f"ASSISTANT_{name}", default)
 
@@ -30,14 +34,22 @@ def _env_bool(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_number(name: str, default, kind):
     raw = os.environ.get(f"ASSISTANT_{name}")
-    return int(raw) if raw else default
+    if not raw:
+        return default
+    try:
+        return kind(raw)
+    except ValueError:
+        raise SettingsError(f"ASSISTANT_{name} must be a {kind.__name__}, got {raw!r}") from None
+
+
+def _env_int(name: str, default: int) -> int:
+    return _env_number(name, default, int)
 
 
 def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(f"ASSISTANT_{name}")
-    return float(raw) if raw else default
+    return _env_number(name, default, float)
 
 
 @dataclass(frozen=True)
@@ -96,13 +108,13 @@ class Settings:
 
     def validate(self) -> "Settings":
         if len(self.collection) < 3:
-            raise ValueError("ASSISTANT_COLLECTION must have at least 3 characters (a Chroma rule)")
+            raise SettingsError("ASSISTANT_COLLECTION must have at least 3 characters (a Chroma rule)")
         if self.chunk_overlap_tokens >= self.chunk_tokens:
-            raise ValueError("chunk overlap must be smaller than the chunk size")
+            raise SettingsError("chunk overlap must be smaller than the chunk size")
         if self.chunk_tokens + self.header_tokens > 254:
-            raise ValueError("chunk_tokens + header_tokens must fit the model's 256 word-piece window")
+            raise SettingsError("chunk_tokens + header_tokens must fit the model's 256 word-piece window")
         if self.k < 1 or self.candidates < self.k:
-            raise ValueError("k must be >= 1 and candidates >= k")
+            raise SettingsError("k must be >= 1 and candidates >= k")
         return self
 
 

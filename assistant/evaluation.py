@@ -105,6 +105,8 @@ def read_gold(path: Path) -> list[GoldQuestion]:
             continue
         try:
             row = json.loads(line)
+            if not str(row.get("question", "")).strip():
+                raise ValueError("empty question")
             questions.append(
                 GoldQuestion(
                     id=str(row.get("id", number)),
@@ -114,7 +116,7 @@ def read_gold(path: Path) -> list[GoldQuestion]:
                     answerable=bool(row.get("answerable", bool(row.get("gold")))),
                 )
             )
-        except (KeyError, TypeError, json.JSONDecodeError) as exc:
+        except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"line {number}: {exc}") from exc
     if not questions:
         raise ValueError("no questions")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .presentation import citation_label
 from .schema import Answer
 
 VERDICTS = ("right", "wrong")
@@ -37,8 +38,13 @@ class FeedbackLog:
 
     def _append(self, event: dict) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(event, ensure_ascii=False) + "\n")
+        with self.path.open("a+b") as handle:
+            handle.seek(0, 2)
+            if handle.tell() > 0:
+                handle.seek(-1, 2)
+                if handle.read(1) != b"\n":  # a line torn by a crash: do not glue this event onto it
+                    handle.write(b"\n")
+            handle.write((json.dumps(event, ensure_ascii=False) + "\n").encode("utf-8"))
 
     def record_answer(self, answer: Answer) -> str:
         answer_id = uuid.uuid4().hex[:12]
@@ -74,7 +80,7 @@ class FeedbackLog:
                     question=event["question"],
                     answer=event["answer"],
                     grounded=bool(event["grounded"]),
-                    citations="; ".join(_cite(c) for c in event.get("citations", [])),
+                    citations="; ".join(f"{citation_label(c)} ({c['source']})" for c in event.get("citations", [])),
                     verdict=review.get("verdict", ""),
                     note=review.get("note", ""),
                     reviewed_at=review.get("at", ""),
@@ -89,16 +95,6 @@ class FeedbackLog:
         for row in self.rows():
             writer.writerow(row.__dict__.values())
         return buffer.getvalue()
-
-
-def _cite(citation: dict) -> str:
-    pages = ""
-    if citation.get("page"):
-        end = citation.get("page_end") or citation["page"]
-        pages = f" p. {citation['page']}" if end == citation["page"] else f" pp. {citation['page']}-{end}"
-    version = f" v{citation['version']}" if citation.get("version") else ""
-    flag = " SUPERSEDED" if citation.get("superseded") else ""
-    return f"[{citation['n']}] {citation['title']}{version}{flag} ({citation['source']}{pages})"
 
 
 def _now() -> str:

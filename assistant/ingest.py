@@ -6,21 +6,18 @@ again. A file that cannot be read is reported with its reason and skipped; the r
 """
 from __future__ import annotations
 
-import logging
 import sys
 import time
 from pathlib import Path
 from typing import Callable
 
-from .chunking import chunk_document
+from .chunking import CHUNKER_VERSION, chunk_document
 from .config import Settings
-from .embeddings import get_embeddings
+from .embeddings import MODEL_NAME, get_embeddings
 from .lexical import LexicalIndex
 from .loaders import SUPPORTED_SUFFIXES, DocumentError, load_document, sha256_file
 from .schema import IngestReport
 from .store import ChunkStore, DocumentRecord
-
-log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
 
@@ -72,7 +69,7 @@ class Ingestor:
             if record is None:
                 todo.append((source, path, False))
                 continue
-            intact = chunk_counts.get(source, 0) == record.chunks
+            intact = chunk_counts.get(source, 0) == record.chunks and record.chunker == self.chunker
             if intact and record.sha256 == sha256_file(path):
                 report.unchanged.append(source)
             else:
@@ -90,8 +87,9 @@ class Ingestor:
                 if not chunks:
                     raise DocumentError("no text to index")
                 vectors = embeddings.embed_documents([c.indexed_text for c in chunks])
-            except DocumentError as exc:
-                report.failed[source] = str(exc)
+            except Exception as exc:  # one bad file never stops the rest
+                reason = str(exc) if isinstance(exc, DocumentError) else f"{type(exc).__name__}: {exc}"
+                report.failed[source] = reason
                 if existed:  # the old version no longer matches the file: do not keep answering from it
                     self.store.delete_document(source)
                 continue
@@ -110,6 +108,7 @@ class Ingestor:
                     chunks=len(chunks),
                     parties=document.parties,
                     preamble=document.preamble,
+                    chunker=self.chunker,
                 )
             )
             (report.updated if existed else report.added).append(source)
@@ -118,6 +117,12 @@ class Ingestor:
         self.refresh_lexical_index()
         report.seconds = time.perf_counter() - started
         return report
+
+    @property
+    def chunker(self) -> str:
+        """What chunks depend on besides the file: a change re-chunks every document."""
+        s = self.settings
+        return f"{MODEL_NAME}/{s.chunk_tokens}/{s.chunk_overlap_tokens}/{s.header_tokens}/{CHUNKER_VERSION}"
 
     def refresh_lexical_index(self) -> LexicalIndex:
         """Rebuild the BM25 index when the store changed since it was saved."""

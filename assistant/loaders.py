@@ -51,7 +51,7 @@ def load_document(path: Path, corpus_root: Path) -> LoadedDocument:
 # A heading line in a policy or a contract: "4.2 Disclosure deadline", "ARTICLE V", "Section 3. Term".
 _HEADING = re.compile(
     r"^(?:(?:ARTICLE|Article|SECTION|Section|PART|Part|SCHEDULE|Schedule|EXHIBIT|Exhibit|ANNEX|Annex|APPENDIX|Appendix)"
-    r"\s+[0-9IVXLC]+[A-Z]?\b[.:]?(?:\s+\S.*)?"
+    r"\s+[0-9IVXLC]+(?:\.\d+)*[A-Z]?\b[.:]?(?:\s+\S.*)?"
     r"|(?P<num>\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+[A-Z][A-Za-z][^\n]*)$"
 )
 _VERSION = re.compile(r"\bVersion[:\s]+v?(\d+(?:\.\d+)*)", re.IGNORECASE)
@@ -60,21 +60,37 @@ _STATUS_SUPERSEDED = re.compile(r"\b(?:Status[:\s]+superseded|SUPERSEDED)\b", re
 _PAGE_FOOTER = re.compile(r"^\s*(?:Page\s+\d+(?:\s+of\s+\d+)?|-?\s*\d{1,3}\s*-?)\s*$", re.IGNORECASE)
 
 
+def _mostly_upper(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+
+
 def heading_of(line: str) -> tuple[str, int] | None:
-    """(heading, level) when a line looks like a heading, else None."""
+    """(heading, level) when a line looks like a heading, else None.
+
+    A heading is short, does not end like a clause (",", ";"), and ends with a full stop only when
+    written in capitals ("2. LICENSE GRANT."); "5. The application is filed." is a numbered step and
+    "Section 12." at the start of a wrapped line is a cross-reference, not headings.
+    """
     stripped = line.strip()
     if not 3 <= len(stripped) <= 90 or stripped.endswith((",", ";")):
         return None
     match = _HEADING.match(stripped)
     if not match:
         return None
+    words = stripped.split()
     if match.group("num"):
-        words = stripped.split()
-        # "3 years after ..." is a sentence, not a heading: headings are short and mostly capitalised.
-        if len(words) > 12 or stripped.endswith(".") and len(words) > 8:
+        title = stripped[len(match.group("num")) :].lstrip(". ")
+        if len(words) > 12 or (stripped.endswith(".") and not _mostly_upper(title)):
             return None
-        level = match.group("num").count(".") + 1
-        return stripped, level
+        return stripped, match.group("num").count(".") + 1
+    keyword, title = words[0], [w for w in words[2:] if len(w) > 3]
+    if not keyword.isupper():
+        # "Section 12." or "Section 11. The IP Office will ..." is a reference in running text;
+        # "Article 5 Term of Agreement" is a heading: short, with its title in Title Case.
+        title_case = bool(title) and sum(w[0].isupper() for w in title) >= 0.7 * len(title)
+        if len(words) < 3 or len(words) > 10 or stripped.endswith(".") or not title_case:
+            return None
     return stripped, 1
 
 

@@ -5,11 +5,12 @@ is checked before it is loaded so a changed or corrupted file is refused rather 
 """
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 from pathlib import Path
 
 import numpy as np
+
+from .loaders import sha256_file
 
 MODEL_SHA256 = "1225ccd6afd0f1b43a1b08bf67cd1cb68c05aafb443e9d8450015b8b3837ffd1"
 
@@ -25,14 +26,6 @@ def default_model_dir() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "models" / "data" / "reranker_en"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 class CrossEncoderReranker:
     """Scores (query, passage) pairs; higher logits mean more relevant."""
 
@@ -44,7 +37,7 @@ class CrossEncoderReranker:
         model_file, tokenizer_file = model_dir / "model.onnx", model_dir / "tokenizer.json"
         if not model_file.is_file() or not tokenizer_file.is_file():
             raise RerankerUnavailable(f"reranker files missing in {model_dir}")
-        actual = _sha256(model_file)
+        actual = sha256_file(model_file)
         if actual != MODEL_SHA256:
             raise RerankerUnavailable(f"reranker model hash mismatch: {actual} != {MODEL_SHA256}")
         self.tokenizer = Tokenizer.from_file(str(tokenizer_file))

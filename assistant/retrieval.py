@@ -43,10 +43,15 @@ class Retrieval:
     reranked: bool = False
     names: list[str] = field(default_factory=list)  # names the question uses
     unmatched_names: list[str] = field(default_factory=list)  # of those, names the best passage's document context lacks
+    vector: list[float] | None = None  # the question's embedding, reused when scoring sentences
 
-    @property
-    def top(self) -> Passage | None:
-        return self.passages[0] if self.passages else None
+
+@dataclass
+class _Found:
+    """What the searches of one question returned, keyed by chunk id."""
+
+    dense: dict[str, float] = field(default_factory=dict)
+    metadata: dict[str, dict] = field(default_factory=dict)
 
 
 def rrf_fuse(rankings: list[list[str]], k: int = 60, weights: list[float] | None = None) -> dict[str, float]:
@@ -108,7 +113,8 @@ class HybridRetriever:
         tokens = set(tokenize([" ".join(context)])[0])
         return [w for w in names if not set(tokenize([w])[0]) & tokens]
 
-    def _candidates(self, question: str, vector: list[float], sources: set[str] | None, n: int) -> list[str]:
+    def _candidates(self, question: str, vector: list[float], sources: set[str] | None, n: int, found: "_Found") -> list[str]:
+        """Dense and BM25 candidates within ``sources`` (None: everywhere), fused by RRF."""
         where = None
         if sources is not None:
             if not sources:
@@ -116,17 +122,15 @@ class HybridRetriever:
             where = {"source": {"$in": sorted(sources)}} if len(sources) > 1 else {"source": next(iter(sources))}
         dense = self.store.query(vector, n, where)
         lexical = self.lexical.search(question, n, sources)
-        self._dense_scores.update({chunk_id: score for chunk_id, score, _ in dense})
-        self._metadata.update({chunk_id: meta for chunk_id, _, meta in dense})
-        self._lexical_scores.update(dict(lexical))
+        found.dense.update({chunk_id: score for chunk_id, score, _ in dense})
+        found.metadata.update({chunk_id: meta for chunk_id, _, meta in dense})
         fused = rrf_fuse([[c for c, _, _ in dense], [c for c, _ in lexical]], k=self.settings.rrf_k)
         return sorted(fused, key=fused.get, reverse=True)
 
     def run(self, question: str, k: int | None = None, source_glob: str | None = None, doc_type: str | None = None) -> Retrieval:
+        """Safe to call from several threads at once: all per-question state is local."""
         k = k or self.settings.k
-        self._dense_scores: dict[str, float] = {}
-        self._lexical_scores: dict[str, float] = {}
-        self._metadata: dict[str, dict] = {}
+        found = _Found()
         allowed = self.directory.sources_matching(source_glob, doc_type)
         named = self.directory.named_in(question, allowed)
         n = max(self.settings.candidates, k)
@@ -139,29 +143,28 @@ class HybridRetriever:
 
         ranked: list[str] = []
         if named.sources:
-            ranked = self._candidates(focus, focus_vector, set(named.sources), n)
-        for chunk_id in self._candidates(question, vector, allowed, n):
+            ranked = self._candidates(focus, focus_vector, set(named.sources), n, found)
+        for chunk_id in self._candidates(question, vector, allowed, n, found):
             if chunk_id not in ranked:
                 ranked.append(chunk_id)
 
-        missing = [c for c in ranked if c not in self._metadata]
-        self._metadata.update(self.store.get(missing))
+        found.metadata.update(self.store.get([c for c in ranked if c not in found.metadata]))
         passages = []
         for position, chunk_id in enumerate(ranked):
-            meta = self._metadata.get(chunk_id)
-            if meta is None:  # deleted between the index build and now
+            meta = found.metadata.get(chunk_id)
+            # A chunk whose document has no record is from an unfinished ingest or removal: not served.
+            if meta is None or meta.get("source") not in self.directory.records:
                 continue
             passage = Passage.from_metadata(chunk_id, meta)
             passage.status = self.directory.status.get(passage.source, passage.status)
-            passage.dense = self._dense_scores.get(chunk_id)
-            passage.lexical = self._lexical_scores.get(chunk_id)
-            passage.score = 1.0 / (self.settings.rrf_k + position + 1)
+            passage.dense = found.dense.get(chunk_id)
+            passage.score = 1.0 / (self.settings.rrf_k + len(passages) + 1)
             passages.append(passage)
 
         reranked = False
         if self.reranker is not None and passages:
             head = passages[: self.settings.rerank_candidates]
-            logits = self.reranker.score(focus, [_rerank_text(p) for p in head])
+            logits = self.reranker.score(focus, [p.text for p in head])
             for position, (passage, logit) in enumerate(zip(head, logits)):
                 passage.rerank = logit
                 # The fused rank still carries information the cross-encoder lacks (the header,
@@ -196,22 +199,13 @@ class HybridRetriever:
                 passage.score -= NAMED_DOCUMENT_BONUS
         names = self.names_in(question)
         unmatched = self.unmatched_names(names, chosen[0]) if chosen else names
-        return Retrieval(question, chosen, named, self.unknown_terms(names), reranked, names, unmatched)
+        return Retrieval(question, chosen, named, self.unknown_terms(names), reranked, names, unmatched, vector)
 
 
 def strip_words(question: str, tokens: set[str]) -> str:
     """The question without the words whose tokens are in ``tokens``."""
     kept = [w for w in question.split() if not (set(tokenize([w])[0]) & tokens)]
     return " ".join(kept)
-
-
-def _rerank_text(passage: Passage) -> str:
-    """The cross-encoder reads the section heading with the passage: clause titles carry meaning."""
-    last = passage.section.split(" > ")[-1] if passage.section else ""
-    return f"{last}: {passage.text}" if last and RERANK_WITH_SECTION else passage.text
-
-
-RERANK_WITH_SECTION = False
 
 
 def sigmoid(x: float) -> float:

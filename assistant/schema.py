@@ -84,7 +84,6 @@ class Passage:
     status: str
     score: float = 0.0  # final ranking score (higher is better)
     dense: float | None = None  # cosine similarity
-    lexical: float | None = None  # BM25 score
     rerank: float | None = None  # cross-encoder logit
 
     @property
@@ -169,5 +168,6 @@ class IngestReport:
             f"seconds {self.seconds:.1f}"
         ]
         for source, reason in sorted(self.failed.items()):
-            lines.append(f"  skipped {source}: {reason}")
+            printable = source.encode("utf-8", "backslashreplace").decode("utf-8")  # undecodable file names
+            lines.append(f"  skipped {printable}: {reason}")
         return "\n".join(lines)

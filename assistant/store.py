@@ -4,8 +4,9 @@ Embedded (``PersistentClient``) by default, a Chroma server (``HttpClient``) whe
 configured. Embeddings are always computed by the project and passed in, so Chroma's default
 embedding function (which downloads a model) is never used.
 
-A document's record is written only after all of its chunks are in, so a killed ingest leaves
-chunks without a record; :meth:`ChunkStore.orphan_sources` finds them for the next run to repair.
+A document's record is written only after all of its chunks are in, and deleted before them, so a
+killed ingest leaves chunks without a record (never a record without its chunks); the next ingest
+removes such chunks and redoes their file, and retrieval never serves them.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import hashlib
 from dataclasses import dataclass
 
 import chromadb
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 
 from .config import Settings
@@ -33,14 +35,29 @@ class DocumentRecord:
     chunks: int
     parties: str = ""
     preamble: str = ""
+    chunker: str = ""  # model and chunk settings the chunks were made with
 
 
-def make_client(settings: Settings):
+class MissingStoreError(RuntimeError):
+    """There is no local store where one was expected (and none is created for a read)."""
+
+
+def make_client(settings: Settings, create: bool = True, fresh: bool = False):
+    """A Chroma client for the configured backend.
+
+    ``create=False`` refuses to make an empty local store (a mistyped --store on a read);
+    ``fresh=True`` drops Chroma's per-process client cache first: an embedded client keeps its
+    vector index in memory and would not see what another process (an ingest) wrote since.
+    """
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
     if settings.chroma_host:
         return chromadb.HttpClient(
             host=settings.chroma_host, port=settings.chroma_port, ssl=settings.chroma_ssl, settings=chroma_settings
         )
+    if not create and not (settings.store_dir / "chroma.sqlite3").is_file():
+        raise MissingStoreError(f"no store at {settings.store_dir}: run `python ingest.py` first")
+    if fresh:
+        SharedSystemClient.clear_system_cache()
     settings.store_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.store_dir), settings=chroma_settings)
 
@@ -48,9 +65,9 @@ def make_client(settings: Settings):
 class ChunkStore:
     """Chunks and document records in two Chroma collections named after ``settings.collection``."""
 
-    def __init__(self, settings: Settings, client=None):
+    def __init__(self, settings: Settings, client=None, create: bool = True, fresh: bool = False):
         self.settings = settings
-        self.client = client if client is not None else make_client(settings)
+        self.client = client if client is not None else make_client(settings, create=create, fresh=fresh)
         self.chunks = self.client.get_or_create_collection(
             name=settings.collection,
             embedding_function=None,
@@ -100,9 +117,14 @@ class ChunkStore:
         return counts
 
     def all_chunks(self) -> tuple[list[str], list[str], list[dict]]:
-        """Ids, indexed texts and metadata of every chunk (for building the BM25 index)."""
+        """Ids, indexed texts and metadata of every chunk whose document is complete (has a
+        record), for building the BM25 index; chunks of an unfinished ingest are left out."""
+        complete = set(self.document_records())
         result = self.chunks.get(include=["documents", "metadatas"])
-        order = sorted(range(len(result["ids"])), key=lambda i: result["ids"][i])
+        order = sorted(
+            (i for i in range(len(result["ids"])) if result["metadatas"][i]["source"] in complete),
+            key=lambda i: result["ids"][i],
+        )
         return (
             [result["ids"][i] for i in order],
             [result["documents"][i] for i in order],
@@ -132,11 +154,13 @@ class ChunkStore:
         return dict(zip(result["ids"], result["metadatas"]))
 
     def fingerprint(self) -> str:
-        """Changes whenever a document is added, changed or removed: the BM25 index's key."""
+        """Changes whenever a document is added, changed, re-chunked or removed: the BM25 index's
+        key, and how a running app notices an ingest made by another process."""
         records = self.document_records()
         digest = hashlib.sha256()
         for source in sorted(records):
-            digest.update(f"{source}\0{records[source].sha256}\0{records[source].chunks}\n".encode())
+            record = records[source]
+            digest.update(f"{source}\0{record.sha256}\0{record.chunks}\0{record.chunker}\n".encode())
         return digest.hexdigest()
 
     def reset(self) -> None:

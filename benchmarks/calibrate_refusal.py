@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -23,13 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from assistant.answer import confidence_of  # noqa: E402
 from assistant.config import load_settings  # noqa: E402
 from assistant.evaluation import read_gold  # noqa: E402
-from assistant.retrieval import sigmoid  # noqa: E402
-from assistant.service import NAMED_PRIOR_LOGITS, Assistant  # noqa: E402
-
-
-def logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))
+from assistant.retrieval import logit, sigmoid  # noqa: E402
+from assistant.service import Assistant  # noqa: E402
 
 
 def best_threshold(points: list[tuple[float, bool]], log_odds: bool) -> tuple[float, float, float]:
@@ -37,7 +31,7 @@ def best_threshold(points: list[tuple[float, bool]], log_odds: bool) -> tuple[fl
     values = sorted({v for v, _ in points})
     candidates = [(a + b) / 2 for a, b in zip(values, values[1:])] or values
     if log_odds:
-        candidates = [1 / (1 + math.exp(-(logit(a) + logit(b)) / 2)) for a, b in zip(values, values[1:])] or values
+        candidates = [sigmoid((logit(a) + logit(b)) / 2) for a, b in zip(values, values[1:])] or values
     answerable = [v for v, ok in points if ok]
     unanswerable = [v for v, ok in points if not ok]
 
@@ -66,10 +60,11 @@ def main() -> None:
                     continue
                 sentences = assistant.composer.score_sentences(question.question, retrieval.passages, retrieval.reranked)
                 confidence = confidence_of(retrieval, sentences)
-                if retrieval.named.sources:  # compared with a lowered bar: shift the point instead
-                    confidence = (
-                        sigmoid(logit(confidence) + NAMED_PRIOR_LOGITS) if rerank else confidence + 0.1
-                    )
+                # The assistant lowers the bar for some questions (those naming a held document):
+                # shift the point by the same amount, so one base threshold is calibrated.
+                base = assistant.settings.min_confidence if rerank else assistant.settings.min_dense_similarity
+                bar = assistant.threshold(retrieval)
+                confidence = sigmoid(logit(confidence) - (logit(bar) - logit(base))) if rerank else confidence - (bar - base)
                 points.append((confidence, question.answerable))
         threshold, answered, refused = best_threshold(points, log_odds=rerank)
         name = "ASSISTANT_MIN_CONFIDENCE" if rerank else "ASSISTANT_MIN_DENSE_SIMILARITY"

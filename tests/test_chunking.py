@@ -5,6 +5,7 @@ import pytest
 from pypdf import PdfReader
 
 from assistant.chunking import chunk_document
+from assistant.config import load_settings
 from assistant.embeddings import MAX_WORD_PIECES, count_tokens
 from assistant.loaders import load_document
 
@@ -13,9 +14,16 @@ from .conftest import CORPUS
 POLICY = CORPUS / "policies" / "service-inventions-v3.pdf"
 
 
+SETTINGS = load_settings()  # the shipped chunk sizes
+
+
+def chunk(path):
+    return chunk_document(load_document(path, CORPUS), SETTINGS.chunk_tokens, SETTINGS.chunk_overlap_tokens, SETTINGS.header_tokens)
+
+
 @pytest.fixture(scope="module")
 def chunks(embeddings):
-    return chunk_document(load_document(POLICY, CORPUS), chunk_tokens=180, overlap_tokens=30, header_tokens=60)
+    return chunk(POLICY)
 
 
 def test_every_chunk_fits_the_embedding_window(chunks):
@@ -63,13 +71,12 @@ def test_chunk_metadata_is_complete(chunks):
 
 
 def test_chunk_ids_are_stable_and_unique(embeddings, chunks):
-    again = chunk_document(load_document(POLICY, CORPUS), chunk_tokens=180, overlap_tokens=30, header_tokens=60)
+    again = chunk(POLICY)
     assert [c.id for c in again] == [c.id for c in chunks]
     assert len({c.id for c in chunks}) == len(chunks)
 
 
 def test_markdown_chunks_have_no_pages_and_a_section(embeddings):
-    document = load_document(CORPUS / "lectures" / "enterprise-ip-protection-part2.md", CORPUS)
-    chunks = chunk_document(document, chunk_tokens=180, overlap_tokens=30, header_tokens=60)
+    chunks = chunk(CORPUS / "lectures" / "enterprise-ip-protection-part2.md")
     assert all(c.page is None and c.page_end is None for c in chunks)
     assert all(c.section for c in chunks)

@@ -52,10 +52,18 @@ def test_ask_source_filter(sample_settings):
     assert data["citations"] and all(c["source"].startswith("lectures/") for c in data["citations"])
 
 
-def test_ask_on_an_empty_store_says_to_ingest(tmp_path):
-    result = run("-m", "assistant", "ask", "--store", str(tmp_path / "empty"), "Who owns inventions?")
+def test_ask_on_a_missing_store_says_to_ingest_and_creates_nothing(tmp_path):
+    result = run("-m", "assistant", "ask", "--store", str(tmp_path / "typo"), "Who owns inventions?")
     assert result.returncode == 1
     assert "ingest" in result.stderr
+    assert not (tmp_path / "typo").exists()
+
+
+@pytest.mark.parametrize("variable, value", [("ASSISTANT_COLLECTION", "ab"), ("ASSISTANT_K", "five")])
+def test_bad_setting_exits_2_with_its_name(sample_settings, variable, value):
+    result = run("-m", "assistant", "ask", "--store", str(sample_settings.store_dir), "q", env={variable: value})
+    assert result.returncode == 2
+    assert variable.removeprefix("ASSISTANT_") in result.stderr or "3 characters" in result.stderr
 
 
 @pytest.mark.parametrize("args", [["ask"], ["ask", "--k", "0", "q"], ["frobnicate"], ["eval"]])

@@ -24,7 +24,7 @@ def test_marks_are_exported_with_their_answers(tmp_path):
     assert [r["question"] for r in rows] == ["q1", "q2"]
     assert rows[0]["verdict"] == "wrong" and rows[0]["note"] == "cites the old version"
     assert rows[1]["verdict"] == ""
-    assert rows[0]["citations"] == "[1] Policy A v3.0 (policies/a.pdf pp. 2-3)"
+    assert rows[0]["citations"] == "[1] Policy A v3.0, pp. 2-3 - 5.3 Night (policies/a.pdf)"
 
 
 def test_latest_mark_wins(tmp_path):
@@ -40,9 +40,10 @@ def test_unknown_verdict_is_rejected(tmp_path):
         FeedbackLog(tmp_path / "r.jsonl").mark("x", "maybe")
 
 
-def test_a_torn_line_does_not_hide_the_rest(tmp_path):
+def test_a_torn_line_loses_neither_earlier_nor_later_records(tmp_path):
     log = FeedbackLog(tmp_path / "reviews.jsonl")
-    log.record_answer(answer())
+    log.record_answer(answer("before"))
     with log.path.open("a") as handle:
-        handle.write('{"event": "answer", "id": "trunc')
-    assert len(log.rows()) == 1
+        handle.write('{"event": "answer", "id": "trunc')  # a crash in the middle of a write
+    log.record_answer(answer("after"))
+    assert [r.question for r in log.rows()] == ["before", "after"]

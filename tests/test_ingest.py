@@ -157,3 +157,66 @@ def test_missing_corpus_folder_is_an_error(tmp_path, embeddings):
     settings = make_settings(tmp_path / "store", corpus=tmp_path / "nowhere")
     with pytest.raises(FileNotFoundError):
         Ingestor(settings).run(settings.corpus_dir)
+
+
+def test_chunks_of_an_unfinished_ingest_are_neither_indexed_nor_served(small_corpus, ingest, reranker):
+    from assistant.service import Assistant
+
+    ingest()
+    store = store_of(ingest.settings)
+    victim = "policies/open-source-software.pdf"
+    store.documents.delete(ids=[r for r, m in zip(*_records(store)) if m["source"] == victim])  # killed mid-update
+    assistant = Assistant(ingest.settings, reranker=reranker)
+    assert victim not in {s for s in assistant.lexical.sources}
+    retrieval = assistant.retrieve("Can I put our code on GitHub?", k=5)
+    assert retrieval.passages and victim not in {p.source for p in retrieval.passages}
+    ingest()  # the repair
+    assert victim in set(LexicalIndex.load(ingest.settings.index_dir).sources)
+
+
+def _records(store):
+    result = store.documents.get(include=["metadatas"])
+    return result["ids"], result["metadatas"]
+
+
+def test_changing_chunk_settings_rechunks_every_document(small_corpus, ingest):
+    from dataclasses import replace
+
+    first = ingest()
+    settings = replace(ingest.settings, chunk_tokens=96, chunk_overlap_tokens=16)
+    report = Ingestor(settings).run(small_corpus)
+    assert sorted(report.updated) == sorted(first.added)
+    assert report.chunks == store_of(settings).count() > first.chunks
+
+
+def test_undecodable_file_name_is_reported_not_fatal(small_corpus, ingest):
+    import os
+
+    shutil.copy(CORPUS / "policies" / "patent-pools-licensing.pdf", os.path.join(bytes(small_corpus), b"bad-\xff.pdf"))
+    report = ingest()
+    assert len(report.added) == 3 and len(report.failed) == 1
+    assert "bad-" in report.summary()
+
+
+def test_a_running_assistant_sees_another_process_ingest(small_corpus, ingest, reranker):
+    import subprocess
+    import sys
+
+    from assistant.config import PROJECT_ROOT
+    from assistant.service import Assistant
+
+    ingest()
+    assistant = Assistant(ingest.settings, reranker=reranker)
+    question = "What should I do if a competitor accuses us of patent infringement at a trade fair?"
+    before = assistant.ask(question)
+    assert "policies/cross-border-ip-disputes.pdf" not in {c.source for c in before.citations}
+    shutil.copy(CORPUS / "policies" / "cross-border-ip-disputes.pdf", small_corpus / "policies")
+    (small_corpus / "policies" / "open-source-software.pdf").unlink()
+    result = subprocess.run(
+        [sys.executable, "ingest.py", "--corpus", str(small_corpus), "--store", str(ingest.settings.store_dir)],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    answer = assistant.ask(question)
+    assert answer.grounded and answer.citations[0].source == "policies/cross-border-ip-disputes.pdf"
+    assert "policies/open-source-software.pdf" not in {c.source for c in assistant.ask("Can I put our code on GitHub?").citations}

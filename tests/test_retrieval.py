@@ -45,7 +45,7 @@ def test_source_glob_restricts_retrieval(sample_assistant):
 
 def test_folder_name_works_as_a_filter(sample_assistant):
     retrieval = sample_assistant.retrieve("Who owns an invention?", k=5, source="policies")
-    assert all(p.source.startswith("policies/") for p in retrieval.passages)
+    assert retrieval.passages and all(p.source.startswith("policies/") for p in retrieval.passages)
 
 
 def test_document_type_filter(sample_assistant):
@@ -124,3 +124,20 @@ def test_reranker_scores_the_relevant_passage_highest(reranker):
         ["Opening hours of the canteen are 7 to 19.", "An invention made at night is a service invention owned by the Company."],
     )
     assert scores[1] > scores[0]
+
+
+def test_concurrent_questions_get_the_same_passages_as_one_at_a_time(sample_assistant):
+    """The app serves several sessions from one assistant, each in its own thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = [
+        "Can I put our code on GitHub?",
+        "What is the non-compete compensation?",
+        "What do I do at a trade fair if a competitor accuses us?",
+        "How are royalties audited?",
+    ] * 3
+    alone = {q: [p.id for p in sample_assistant.retrieve(q).passages] for q in questions}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda q: (q, [p.id for p in sample_assistant.retrieve(q).passages]), questions))
+    for question, ids in together:
+        assert ids == alone[question], question

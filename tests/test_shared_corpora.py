@@ -40,7 +40,7 @@ def shared_assistant(tmp_path_factory, embeddings, reranker):
 
 def test_question_naming_the_parties_finds_their_contract(shared_assistant):
     retrieval = shared_assistant.retrieve("Under the Sony and GSI agreement, who owns the intellectual property?", k=5)
-    assert all("GSITECHNOLOGY" in p.source for p in retrieval.passages)
+    assert retrieval.passages and all("GSITECHNOLOGY" in p.source for p in retrieval.passages)
 
 
 def test_contract_question_hits_the_gold_page(shared_assistant):
@@ -59,4 +59,6 @@ def test_markdown_policy_answers_employee_questions_by_section(shared_assistant)
 
 def test_contract_pages_are_pdf_pages(shared_assistant):
     answer = shared_assistant.ask("Can the Morgan Stanley Direct Lending Fund license be transferred?")
-    assert all(c.page is not None and c.page >= 1 for c in answer.citations if c.source.startswith("contracts/"))
+    contract_citations = [c for c in answer.citations if c.source.startswith("contracts/")]
+    assert answer.grounded and contract_citations
+    assert all(c.page is not None and c.page >= 1 for c in contract_citations)
