@@ -68,8 +68,10 @@ def _token_set(text: str) -> set[str]:
     return set(tokenize([text])[0])
 
 
-def near_duplicate(a: str, b: str, threshold: float = 0.8) -> bool:
-    ta, tb = _token_set(a), _token_set(b)
+def near_duplicate(a: str | set[str], b: str | set[str], threshold: float = 0.8) -> bool:
+    """Most words of the shorter text are in the other (texts, or their token sets)."""
+    ta = a if isinstance(a, set) else _token_set(a)
+    tb = b if isinstance(b, set) else _token_set(b)
     if not ta or not tb:
         return False
     return len(ta & tb) / min(len(ta), len(tb)) >= threshold
@@ -188,10 +190,13 @@ class HybridRetriever:
         passages.sort(key=lambda p: p.score, reverse=True)
 
         chosen: list[Passage] = []
+        chosen_tokens: list[set[str]] = []  # tokenized once per passage, not once per comparison
         for passage in passages:
-            if any(near_duplicate(passage.text, c.text) for c in chosen):
+            tokens = _token_set(passage.text)
+            if any(near_duplicate(tokens, other) for other in chosen_tokens):
                 continue
             chosen.append(passage)
+            chosen_tokens.append(tokens)
             if len(chosen) == k:
                 break
         for passage in chosen:

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.config import load_settings  # noqa: E402
 from assistant.embeddings import get_embeddings  # noqa: E402
-from assistant.evaluation import GoldQuestion, is_hit, read_gold  # noqa: E402
+from assistant.evaluation import EvalReport, GoldQuestion, QuestionResult, is_hit, read_gold  # noqa: E402
 from assistant.schema import Citation  # noqa: E402
 
 
@@ -37,15 +37,11 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def score(ranks: list[int | None], refused: list[bool], questions: list[GoldQuestion], k: int) -> dict:
-    answerable = [r for r, q in zip(ranks, questions) if q.answerable]
-    unanswerable = [d for d, q in zip(refused, questions) if not q.answerable]
-    return {
-        "hit_at_1": sum(1 for r in answerable if r == 1) / len(answerable),
-        f"hit_at_{k}": sum(1 for r in answerable if r and r <= k) / len(answerable),
-        "mrr": sum(1 / r for r in answerable if r) / len(answerable),
-        "refusal_accuracy": sum(unanswerable) / len(unanswerable) if unanswerable else None,
-    }
+def score(report: EvalReport) -> dict:
+    """The columns of the table, from the same scoring as `python -m assistant eval`."""
+    data = report.to_json()
+    keys = ("hit_at_1", "hit_at_k", "mrr", "refusal_accuracy", "query_ms_p50", "query_ms_p95")
+    return {key: data[key] for key in keys}
 
 
 def tutorial_pipeline(corpus: Path, questions: list[GoldQuestion], k: int, workdir: Path) -> dict:
@@ -73,11 +69,11 @@ def tutorial_pipeline(corpus: Path, questions: list[GoldQuestion], k: int, workd
         store.add_documents(splits[start : start + 1000])
     ingest_seconds = time.perf_counter() - started
 
-    ranks, refused, times = [], [], []
+    report = EvalReport(k=k)
     for question in questions:
         began = time.perf_counter()
         found = store.similarity_search(question.question, k=k)
-        times.append(time.perf_counter() - began)
+        seconds = time.perf_counter() - began
         rank = None
         for n, doc in enumerate(found, start=1):
             page = doc.metadata.get("page")
@@ -85,15 +81,9 @@ def tutorial_pipeline(corpus: Path, questions: list[GoldQuestion], k: int, workd
             if is_hit(Citation(n, doc.metadata["source"], "", page, page, "", doc.page_content, 0.0), question.gold):
                 rank = n
                 break
-        ranks.append(rank)
-        refused.append(False)  # the tutorial always answers
-    return {
-        **score(ranks, refused, questions, k),
-        "ingest_seconds": ingest_seconds,
-        "query_ms_p50": 1000 * statistics.median(times),
-        "query_ms_p95": 1000 * percentile(times, 0.95),
-        "chunks": len(splits),
-    }
+        # The tutorial always answers.
+        report.results.append(QuestionResult(question.id, question.category, question.answerable, True, rank, seconds))
+    return {**score(report), "ingest_seconds": ingest_seconds, "chunks": len(splits)}
 
 
 def project_pipeline(corpus: Path, questions: list[GoldQuestion], k: int, workdir: Path, rerank: bool, store: Path | None) -> dict:
@@ -106,21 +96,20 @@ def project_pipeline(corpus: Path, questions: list[GoldQuestion], k: int, workdi
         report = Ingestor(settings).run(corpus)
         ingest_seconds = report.seconds
     assistant = Assistant(settings)
-    ranks, refused, times, retrieval_times = [], [], [], []
+    report = EvalReport(k=k)
+    retrieval_times = []
     for question in questions:
         began = time.perf_counter()
         assistant.retrieve(question.question, k=k)
         retrieval_times.append(time.perf_counter() - began)
         began = time.perf_counter()
         answer = assistant.ask(question.question, k=k)
-        times.append(time.perf_counter() - began)
-        ranks.append(next((c.n for c in answer.citations if is_hit(c, question.gold)), None))
-        refused.append(not answer.grounded)
+        seconds = time.perf_counter() - began
+        rank = next((c.n for c in answer.citations if is_hit(c, question.gold)), None)
+        report.results.append(QuestionResult(question.id, question.category, question.answerable, answer.grounded, rank, seconds))
     return {
-        **score(ranks, refused, questions, k),
+        **score(report),
         "ingest_seconds": ingest_seconds,
-        "query_ms_p50": 1000 * statistics.median(times),
-        "query_ms_p95": 1000 * percentile(times, 0.95),
         "retrieval_ms_p50": 1000 * statistics.median(retrieval_times),
         "retrieval_ms_p95": 1000 * percentile(retrieval_times, 0.95),
         "chunks": assistant.store.count(),
@@ -151,7 +140,7 @@ def main() -> None:
     for name, row in rows.items():
         refusal = "-" if row["refusal_accuracy"] is None else f"{row['refusal_accuracy']:.2f}"
         ingest = "(same store)" if row["ingest_seconds"] is None else f"{row['ingest_seconds']:.0f}"
-        print(f"| {name} | {row['hit_at_1']:.3f} | {row[f'hit_at_{k}']:.3f} | {row['mrr']:.3f} | {refusal} | {ingest} | "
+        print(f"| {name} | {row['hit_at_1']:.3f} | {row['hit_at_k']:.3f} | {row['mrr']:.3f} | {refusal} | {ingest} | "
               f"{row['query_ms_p50']:.0f} | {row['query_ms_p95']:.0f} |")
     for name, row in rows.items():
         if "retrieval_ms_p50" in row:
