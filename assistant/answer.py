@@ -1,146 +1,179 @@
-"""Build an extractive, cited answer from retrieved passages, or decline.
+"""Build an extractive, cited answer from retrieved passages: choose the units that state the rule.
 
-No language model writes anything: the answer is made of sentences copied from the passages,
-each followed by the number of the passage it comes from, and :func:`verify_citations` checks in
-code that every sentence really stands in the passage it cites.
+No language model writes anything: the answer is made of answer units (whole sentences, list items
+with their lead-in, table rows with their headers, FAQ answers; see :mod:`assistant.units`) copied
+from the passages, each followed by the number of the passage it comes from, and
+:func:`verify_citations` checks in code that every part really stands in the passage it cites.
+Whether to answer at all is not decided here but by :class:`~assistant.decline.DeclinePolicy`.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .loaders import heading_of
-from .retrieval import Retrieval, sigmoid
+from .glossary import names_kind
+from .retrieval import Retrieval
 from .schema import Answer, Citation, Passage
+from .units import Unit, normalise, split_units
 
-MAX_SENTENCES = 3
-SENTENCE_PASSAGES = 2  # sentences are drawn from the best passages only
-MAX_SCORED_SENTENCES = 16  # the cross-encoder reads at most this many (a latency bound)
-_SPLIT = re.compile(r"(?<=[.!?;])\s+(?=[\"'(\[]?[A-Z0-9])")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s")
-_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}")
-_WS = re.compile(r"\s+")
-MAX_SENTENCE_WORDS = 45
-UNMATCHED_NAME_PENALTY = 2.0  # logits, when none of the names in the question is in the evidence
-
-
-def normalise(text: str) -> str:
-    return _WS.sub(" ", text).strip()
-
-
-def _paragraphs(text: str) -> list[str]:
-    """Lines grouped into paragraphs; headings, list items and table rows stand alone."""
-    groups: list[list[str]] = []
-    current: list[str] = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        alone = heading_of(stripped) is not None or stripped.startswith("|") or _LIST_ITEM.match(line)
-        if not stripped or alone:
-            if current:
-                groups.append(current)
-            current = []
-            if stripped and not heading_of(stripped) and not _TABLE_RULE.match(stripped):
-                current = [stripped]
-                if stripped.startswith("|"):
-                    groups.append(current)
-                    current = []
-            continue
-        current.append(stripped)
-    if current:
-        groups.append(current)
-    return [" ".join(group) for group in groups]
-
-
-def _windows(sentence: str) -> list[str]:
-    """A very long 'sentence' (a table flattened by PDF extraction) cut into readable windows."""
-    words = sentence.split()
-    if len(words) <= MAX_SENTENCE_WORDS:
-        return [sentence]
-    size = MAX_SENTENCE_WORDS // 2
-    return [" ".join(words[i : i + size]) for i in range(0, len(words), size)]
-
-
-def split_sentences(text: str) -> list[str]:
-    """Statements of a passage (not headings, not questions), with PDF line wraps undone."""
-    pieces = []
-    for paragraph in _paragraphs(text):
-        for raw in _SPLIT.split(paragraph):
-            for sentence in _windows(normalise(raw)):
-                if len(sentence.split()) >= 4 and re.search(r"[a-z]", sentence) and not sentence.endswith("?"):
-                    pieces.append(sentence)
-    return pieces
+# Citation-like markers inside document text ("[3]", "[12]") would read as this product's own
+# citations of another passage once copied into an answer: they are shown as "(3)".
+_DOCUMENT_MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
 @dataclass(frozen=True)
-class ScoredSentence:
-    text: str
-    n: int  # number of the passage (citation) it comes from
-    position: int  # order within the passage
+class ScoredUnit:
+    unit: Unit
+    n: int  # number of the passage (citation) it comes from, 1-based
     score: float  # cross-encoder logit, or cosine similarity without the reranker
 
 
-def confidence_of(retrieval: Retrieval, sentences: list[ScoredSentence]) -> float:
-    """A 0-1 score of how well the evidence answers the question.
+@dataclass(frozen=True)
+class Selection:
+    """The units an answer is made of, in document order, and the best of them."""
 
-    With the cross-encoder: the sigmoid of the best logit over the passages and their single
-    sentences (ms-marco logits are relevance log-odds; a long passage that holds the answer in
-    one bullet scores low as a whole, so its best sentence speaks for it). Without it: the best
-    dense cosine similarity of a passage or a sentence.
-    """
-    if not retrieval.passages:
-        return 0.0
-    # Evidence that does not mention what the question names (a country, a product, a party)
-    # answers a different question, however similar it reads.
-    unmatched = len(retrieval.unmatched_names) / len(retrieval.names) if retrieval.names else 0.0
-    if retrieval.reranked:
-        best = max(p.rerank for p in retrieval.passages if p.rerank is not None)
-        best = max([best] + [s.score for s in sentences])
-        return sigmoid(best - UNMATCHED_NAME_PENALTY * unmatched)
-    best = max((p.dense or 0.0) for p in retrieval.passages)
-    return float(max([best] + [s.score for s in sentences])) * (1.0 - 0.25 * unmatched)
+    units: list[ScoredUnit]
+    best: ScoredUnit | None
 
 
-def verify_citations(answer_sentences: list[tuple[str, int]], citations: list[Citation]) -> list[tuple[str, int]]:
-    """Keep only sentences that stand verbatim (up to whitespace) in the passage they cite."""
+@dataclass(frozen=True)
+class SelectionPolicy:
+    """Which units make the answer. Values are in cross-encoder logits (``*_dense`` in cosine)."""
+
+    # Units are drawn from the best passages only: lower ones rarely hold the rule, and each
+    # unit costs a cross-encoder pass.
+    unit_passages: int = 3
+    max_scored_units: int = 40  # a latency bound: units beyond it (by passage and position) are not read
+    max_units: int = 3  # an answer states the rule, not the passage
+    # Units scoring within this margin of the best are read with it (the rule and its condition).
+    margin: float = 2.5
+    margin_dense: float = 0.08
+    # A unit from a higher-ranked passage wins a tie: this many logits per passage rank.
+    passage_prior: float = 0.5
+    passage_prior_dense: float = 0.02
+    # A worked example illustrates a rule; the rule itself, when it answers nearly as well, wins.
+    example_penalty: float = 1.5
+    # A superseded version or training material answers only when nothing current does.
+    superseded_penalty: float = 4.0
+    lecture_penalty: float = 1.0
+    # A unit that names the kind of a product the question names ("consumer messaging apps" for
+    # "WeChat") states the rule about it, which the cross-encoder, not knowing the brand, underrates.
+    kind_match_bonus: float = 3.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def verify_citations(parts: list[tuple[str, int]], citations: list[Citation]) -> list[tuple[str, int]]:
+    """Keep only parts that stand verbatim (up to whitespace) in the passage they cite."""
     by_number = {c.n: normalise(c.text) for c in citations}
-    return [(s, n) for s, n in answer_sentences if n in by_number and normalise(s) in by_number[n]]
+    return [(s, n) for s, n in parts if n in by_number and normalise(s) in by_number[n]]
+
+
+def _grouped(chosen: list[ScoredUnit]) -> list[list[ScoredUnit]]:
+    """Consecutive items of one list in one passage are shown together, after their lead-in once."""
+    groups: list[list[ScoredUnit]] = []
+    for scored in chosen:
+        last = groups[-1][-1] if groups else None
+        if last is not None and scored.unit.lead_in and last.n == scored.n and last.unit.lead_in == scored.unit.lead_in:
+            groups[-1].append(scored)
+        else:
+            groups.append([scored])
+    return groups
+
+
+def neutralise_markers(text: str) -> str:
+    """Document text's own "[3]" markers shown as "(3)", so only the product's [n] cite passages."""
+    return _DOCUMENT_MARKER.sub(r"(\1)", text)
 
 
 class AnswerComposer:
-    """Scores the sentences of the best passages, picks those that answer, cites each one."""
+    """Scores the answer units of the best passages and picks those that answer, citing each."""
 
-    def __init__(self, embeddings, contact: str, reranker=None):
+    def __init__(self, embeddings, contact: str, reranker=None, policy: SelectionPolicy | None = None):
         self.embeddings = embeddings
         self.reranker = reranker
         self.contact = contact
+        self.policy = policy or SelectionPolicy()
 
-    def refuse(self, question: str, backend: str, reason: str, confidence: float = 0.0) -> Answer:
-        text = f"The documents don't cover this{reason}. Please ask {self.contact}."
-        return Answer(question, text, False, backend, [], confidence)
+    def refuse(self, question: str, backend: str, reason: str = "", confidence: float = 0.0, standalone: str | None = None) -> Answer:
+        because = f" ({reason})" if reason else ""
+        text = f"The documents don't cover this{because}. Please ask {self.contact}."
+        return Answer(question, text, False, backend, [], confidence, standalone_question=standalone)
 
-    def score_sentences(
-        self, question: str, passages: list[Passage], reranked: bool, question_vector: list[float] | None = None
-    ) -> list[ScoredSentence]:
+    def score_units(self, query: str, passages: list[Passage], reranked: bool, query_vector: list[float] | None = None) -> list[ScoredUnit]:
         candidates = [
-            (sentence, number, position)
-            for number, passage in enumerate(passages[:SENTENCE_PASSAGES], start=1)
-            for position, sentence in enumerate(split_sentences(passage.text))
+            (unit, number)
+            for number, passage in enumerate(passages[: self.policy.unit_passages], start=1)
+            for unit in split_units(passage.text, passage.section)
         ]
-        candidates = sorted(candidates, key=lambda c: (c[2], c[1]))[:MAX_SCORED_SENTENCES]
+        candidates = sorted(candidates, key=lambda c: (c[0].position, c[1]))[: self.policy.max_scored_units]
         if not candidates:
             return []
-        texts = [c[0] for c in candidates]
+        texts = [unit.match for unit, _ in candidates]
         if reranked and self.reranker is not None:
-            scores = self.reranker.score(question, texts)
+            scores = self.reranker.score(query, texts)
         else:
             vectors = np.array(self.embeddings.embed_documents(texts))
-            query = question_vector if question_vector is not None else self.embeddings.embed_query(question)
-            scores = list(vectors @ np.array(query))
-        return [ScoredSentence(t, n, pos, float(score)) for (t, n, pos), score in zip(candidates, scores)]
+            vector = query_vector if query_vector is not None else self.embeddings.embed_query(query)
+            scores = list(vectors @ np.array(vector))
+        return [ScoredUnit(unit, n, float(score)) for (unit, n), score in zip(candidates, scores)]
 
-    def compose(self, retrieval: Retrieval, sentences: list[ScoredSentence], backend: str, confidence: float) -> Answer:
+    def value(self, scored: ScoredUnit, passages: list[Passage], reranked: bool, kinds: tuple[str, ...] = ()) -> float:
+        """A unit's worth as the answer: its relevance, adjusted for what it is and where it comes from."""
+        p = self.policy
+        passage = passages[scored.n - 1]
+        scale = 1.0 if reranked else p.margin_dense / p.margin
+        prior = p.passage_prior if reranked else p.passage_prior_dense
+        value = scored.score - prior * (scored.n - 1)
+        if scored.unit.kind == "example":
+            value -= p.example_penalty * scale
+        if passage.superseded:
+            value -= p.superseded_penalty * scale
+        if passage.doc_type == "lecture":
+            value -= p.lecture_penalty * scale
+        if any(names_kind(scored.unit.text, kind) for kind in kinds):
+            value += p.kind_match_bonus * scale
+        return value
+
+    def select(self, scored: list[ScoredUnit], passages: list[Passage], reranked: bool, kinds: tuple[str, ...] = ()) -> "Selection":
+        """The best unit, and up to ``max_units - 1`` more nearly as good from the same document, in
+        document order (``best`` is the one the others were measured against). Staying within one document keeps a current rule from being read beside a
+        superseded one or a lecture's simplification; a rule keeps out the examples of it."""
+        if not scored:
+            return Selection([], None)
+        margin = self.policy.margin if reranked else self.policy.margin_dense
+        values = {id(s): self.value(s, passages, reranked, kinds) for s in scored}
+        ranked = sorted(scored, key=lambda s: values[id(s)], reverse=True)
+        best = ranked[0]
+        best_value = values[id(best)]
+        source = passages[best.n - 1].source
+        chosen = [best]
+        for candidate in ranked[1:]:
+            if len(chosen) == self.policy.max_units or values[id(candidate)] < best_value - margin:
+                break
+            if passages[candidate.n - 1].source != source:
+                continue
+            if reranked and candidate.score < 0:  # a supporting unit must be relevant itself
+                continue
+            if candidate.unit.kind == "example" and best.unit.kind != "example":
+                continue
+            if any(normalise(candidate.unit.text) == normalise(c.unit.text) for c in chosen):
+                continue
+            chosen.append(candidate)
+        chosen.sort(key=lambda s: (passages[s.n - 1].page or 0, passages[s.n - 1].ordinal, s.unit.position))
+        return Selection(chosen, best)
+
+    def compose(
+        self,
+        retrieval: Retrieval,
+        selection: Selection,
+        backend: str,
+        confidence: float,
+        standalone: str | None = None,
+    ) -> Answer:
         citations = [
             Citation(
                 n=i,
@@ -150,44 +183,23 @@ class AnswerComposer:
                 page_end=p.page_end,
                 section=p.section,
                 text=p.text,
-                score=round(float(p.score), 4),
+                score=p.score,
                 version=p.version,
                 superseded=p.superseded,
             )
             for i, p in enumerate(retrieval.passages, start=1)
         ]
-        picked = self._pick(sentences, retrieval.reranked, citations)
-        checked = verify_citations(picked, citations)
-        if not checked:
-            return self.refuse(retrieval.question, backend, " (no sentence in the passages found answers it)", confidence)
-        parts = []
-        for sentence, n in checked:
+        sentences: list[str] = []
+        for group in _grouped(selection.units):
+            n = group[0].n
+            parts: list[str] = [group[0].unit.lead_in] if group[0].unit.lead_in else []
+            for scored in group:
+                parts += [p for p in scored.unit.parts if p != scored.unit.lead_in]
+            checked = verify_citations([(part, n) for part in parts], citations)
+            if len(checked) != len(parts):
+                continue  # a unit not found verbatim in its passage is never shown
             label = " (superseded version)" if citations[n - 1].superseded else ""
-            parts.append(f"{sentence} [{n}]{label}")
-        return Answer(retrieval.question, " ".join(parts), True, backend, citations, confidence)
-
-    @staticmethod
-    def _pick(sentences: list[ScoredSentence], reranked: bool, citations: list[Citation]) -> list[tuple[str, int]]:
-        """The best sentence, and up to two more nearly as good; read best passage first."""
+            sentences.append(" ".join(neutralise_markers(part) for part, _ in checked) + f" [{n}]{label}")
         if not sentences:
-            return []
-        # Logits spread wider than cosines: the margin and the per-rank prior follow the scale.
-        margin, prior = (2.5, 0.5) if reranked else (0.12, 0.04)
-        superseded = {c.n for c in citations if c.superseded}
-
-        def value(s: ScoredSentence) -> float:
-            penalty = margin if s.n in superseded else 0.0
-            return s.score + prior * (SENTENCE_PASSAGES - s.n) - penalty
-
-        ranked = sorted(sentences, key=value, reverse=True)
-        best = value(ranked[0])
-        chosen: list[ScoredSentence] = []
-        for sentence in ranked:
-            if len(chosen) == MAX_SENTENCES or value(sentence) < best - margin:
-                break
-            if chosen and reranked and sentence.score < 0:  # a supporting sentence must be relevant itself
-                break
-            if all(sentence.text != c.text for c in chosen):
-                chosen.append(sentence)
-        chosen.sort(key=lambda s: (s.n, s.position))
-        return [(s.text, s.n) for s in chosen]
+            return self.refuse(retrieval.question, backend, "no sentence in the passages found answers it", confidence, standalone)
+        return Answer(retrieval.question, " ".join(sentences), True, backend, citations, confidence, standalone_question=standalone)

@@ -16,9 +16,13 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from .embeddings import count_tokens, get_tokenizer
 from .schema import Chunk, LoadedDocument, Segment
+from .units import block_starts, unit_boundaries
 
-CHUNKER_VERSION = "1"  # bump when the chunking code changes what it produces
+CHUNKER_VERSION = "3"  # bump when the chunking code changes what it produces (2: whole units, table rows; 3: ends at blocks)
 MIN_SECTION_TOKENS = 24  # a lone heading is merged into the section that follows
+# A chunk may end early, at the start of a block, when it keeps at least this share of its size:
+# an FAQ answer or a list item then stays whole in one chunk instead of being cut between sentences.
+STRONG_CUT_SHARE = 0.5
 
 
 @dataclass
@@ -135,18 +139,63 @@ def chunk_id(source: str, doc_sha256: str, ordinal: int) -> str:
     return f"{prefix}-{doc_sha256[:12]}-{ordinal:05d}"
 
 
+def pack_units(text: str, chunk_tokens: int, overlap_tokens: int) -> list[tuple[int, int]]:
+    """(start, end) offsets of chunks of ``text`` that begin and end on unit boundaries.
+
+    Whole sentences, list items and table rows are packed up to ``chunk_tokens`` word pieces; the
+    next chunk repeats the last units of the previous one up to ``overlap_tokens``. Only a single
+    unit longer than a chunk is cut inside (by langchain's recursive splitter, at clause marks).
+    """
+    strong = set(block_starts(text))  # where a list item, row, question or heading begins
+    bounds = [0] + [b for b in unit_boundaries(text) if 0 < b < len(text)] + [len(text)]
+    atoms = [(a, b) for a, b in zip(bounds, bounds[1:]) if text[a:b].strip()]
+    sized: list[tuple[int, int, int]] = []
+    for a, b in atoms:
+        tokens = count_tokens(text[a:b])
+        if tokens <= chunk_tokens:
+            sized.append((a, b, tokens))
+            continue
+        cursor = a
+        for piece in _splitter(chunk_tokens, 0).split_text(text[a:b]):
+            start = text.find(piece, cursor, b)
+            start = cursor if start < 0 else start
+            sized.append((start, start + len(piece), count_tokens(piece)))
+            cursor = start + len(piece)
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(sized):
+        j, used = i, 0
+        while j < len(sized) and (j == i or used + sized[j][2] <= chunk_tokens):
+            used += sized[j][2]
+            j += 1
+        if j < len(sized) and sized[j][0] not in strong:
+            # Rather end where a block begins (keeping an FAQ answer or a list item whole) than
+            # between two sentences of one paragraph, if that keeps at least half the chunk.
+            for cut in range(j - 1, i, -1):
+                if sized[cut][0] in strong and sum(t for _, _, t in sized[i:cut]) >= chunk_tokens * STRONG_CUT_SHARE:
+                    j = cut
+                    break
+        spans.append((sized[i][0], sized[j - 1][1]))
+        if j >= len(sized):
+            break
+        back, overlap = j, 0  # step back over whole units that fit the overlap, never to i
+        while back - 1 > i and overlap + sized[back - 1][2] <= overlap_tokens:
+            back -= 1
+            overlap += sized[back][2]
+        i = back
+    return spans
+
+
 def chunk_document(document: LoadedDocument, chunk_tokens: int, overlap_tokens: int, header_tokens: int) -> list[Chunk]:
-    splitter = _splitter(chunk_tokens, overlap_tokens)
     chunks: list[Chunk] = []
     for run in _runs(document.segments):
         header = context_header(document, run.section, header_tokens)
-        cursor = 0
-        for piece in splitter.split_text(run.text):
-            text = piece.strip()
+        for start, end in pack_units(run.text, chunk_tokens, overlap_tokens):
+            raw = run.text[start:end]
+            text = raw.strip()
             if not text:
                 continue
-            start = _locate(run.text, text, cursor)
-            cursor = start + 1
+            start += len(raw) - len(raw.lstrip())
             first_page = _page_at(run, start)
             last_page = _page_at(run, start + len(text) - 1)
             ordinal = len(chunks)

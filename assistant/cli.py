@@ -26,10 +26,17 @@ def _format_answer(answer) -> str:
 def cmd_ask(args: argparse.Namespace) -> int:
     from .service import Assistant, EmptyStoreError
 
+    from .followup import HistoryError, read_history
+
     settings = load_settings(store_dir=args.store, rerank=False if args.no_rerank else None)
     try:
+        history = read_history(Path(args.history)) if args.history else None
+    except HistoryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
         assistant = Assistant(settings)
-        answer = assistant.ask(args.question, k=args.k, source=args.source, doc_type=args.type)
+        answer = assistant.ask(args.question, k=args.k, source=args.source, doc_type=args.type, history=history)
     except EmptyStoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -48,11 +55,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .service import Assistant, EmptyStoreError
 
     settings = load_settings(store_dir=args.store, rerank=False if args.no_rerank else None)
-    try:
-        questions = read_gold(Path(args.gold))
-    except (OSError, ValueError) as exc:
-        print(f"error: cannot read gold file {args.gold}: {exc}", file=sys.stderr)
+    if not args.gold and not args.followups:
+        print("error: give --gold FILE, --followups FILE or both", file=sys.stderr)
         return 2
+    questions = []
+    for path in filter(None, (args.gold, args.followups)):
+        try:
+            questions += read_gold(Path(path))
+        except (OSError, ValueError) as exc:
+            print(f"error: cannot read gold file {path}: {exc}", file=sys.stderr)
+            return 2
     try:
         assistant = Assistant(settings)
         assistant.require_documents()
@@ -122,10 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--source", help="only documents whose path matches this glob or folder, e.g. 'policies/*'")
     ask.add_argument("--type", choices=["policy", "lecture", "contract", "document"], help="only this document type")
     ask.add_argument("--no-rerank", action="store_true", help="skip the cross-encoder reranker")
+    ask.add_argument("--history", help='JSON file: earlier turns [{"role": "user"|"assistant", "content": "..."}]')
     ask.set_defaults(func=cmd_ask)
 
     ev = commands.add_parser("eval", help="retrieval and refusal scores against a gold file")
-    ev.add_argument("--gold", required=True, help="JSONL questions with gold sources and pages")
+    ev.add_argument("--gold", help="JSONL questions with gold sources and pages (and optional facts)")
+    ev.add_argument("--followups", help="JSONL follow-up cases: history, question, gold, facts")
     ev.add_argument("--store", help="Chroma store folder")
     ev.add_argument("--k", type=int, default=5)
     ev.add_argument("--json", action="store_true")

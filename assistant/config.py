@@ -78,7 +78,9 @@ class Settings:
     candidates: int = field(default_factory=lambda: _env_int("CANDIDATES", 40))
     rrf_k: int = field(default_factory=lambda: _env_int("RRF_K", 60))
     rerank: bool = field(default_factory=lambda: _env_bool("RERANK", True))
-    rerank_candidates: int = field(default_factory=lambda: _env_int("RERANK_CANDIDATES", 10))
+    # How many fused candidates the cross-encoder reads; only those can be shown. Inside a 30-page
+    # contract the clause that answers is often below the tenth fused candidate.
+    rerank_candidates: int = field(default_factory=lambda: _env_int("RERANK_CANDIDATES", 24))
     rerank_max_tokens: int = field(default_factory=lambda: _env_int("RERANK_MAX_TOKENS", 256))
 
     # Refusal: below this calibrated confidence the assistant says the documents do not
@@ -86,6 +88,8 @@ class Settings:
     min_confidence: float = field(default_factory=lambda: _env_float("MIN_CONFIDENCE", 0.24))
     # The same decision without the reranker, on the dense cosine scale.
     min_dense_similarity: float = field(default_factory=lambda: _env_float("MIN_DENSE_SIMILARITY", 0.6))
+    # Extra product names -> kinds (JSON), added to assistant/data/glossary.json.
+    glossary: str = field(default_factory=lambda: _env("GLOSSARY", ""))
     contact: str = field(default_factory=lambda: _env("CONTACT", "the Legal & IP Department (ip-office@corvane.example)"))
 
     # Where answers and reviewers' marks are logged for Legal.

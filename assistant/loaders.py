@@ -154,6 +154,7 @@ def load_pdf(path: Path, source: str) -> LoadedDocument:
                 raise DocumentError("encrypted PDF (password protected)")
         page_count = len(reader.pages)
         texts = [(page.extract_text() or "") for page in reader.pages]
+        ruled = [number for number, page in enumerate(reader.pages, start=1) if _has_ruled_lines(page)]
         info = reader.metadata or {}
     except DocumentError:
         raise
@@ -175,6 +176,8 @@ def load_pdf(path: Path, source: str) -> LoadedDocument:
     doc_type = fields.get("doc_type") or _doc_type_for(source, "document")
     parties = extract_parties(first) if doc_type in {"contract", "document"} else ""
 
+    if ruled:
+        texts = _with_table_rows(path, texts, ruled)
     running = _running_lines(texts)
     segments: list[Segment] = []
     path_stack: list[tuple[int, str]] = []
@@ -207,6 +210,81 @@ def load_pdf(path: Path, source: str) -> LoadedDocument:
         parties=parties,
         pages=page_count,
     )
+
+
+# ---------------------------------------------------------------- PDF tables
+
+MIN_RULE_OPERATORS = 8  # a page that draws fewer lines and boxes than this has no ruled table
+
+
+def _has_ruled_lines(page) -> bool:
+    """Cheap test before the table finder: does the page draw lines or rectangles at all?"""
+    try:
+        contents = page.get_contents()
+        data = contents.get_data() if contents is not None else b""
+    except Exception:  # an unreadable content stream: the text extraction already coped with it
+        return False
+    return data.count(b" re") + data.count(b" l\n") + data.count(b" l ") >= MIN_RULE_OPERATORS
+
+
+def render_table_row(header: list[str], cells: list[str]) -> str:
+    """'Row label | Header: cell | Header: cell', so a row read alone still says what each cell is."""
+    cells = [" ".join((c or "").split()) for c in cells]
+    if not any(cells[1:]):
+        return cells[0] if cells else ""
+    labelled = [f"{h}: {c}" if h else c for h, c in zip(header[1:] + [""] * len(cells), cells[1:]) if c]
+    return " | ".join([cells[0]] + labelled) if cells[0] else " | ".join(labelled)
+
+
+def _with_table_rows(path: Path, texts: list[str], pages: list[int]) -> list[str]:
+    """Replace each ruled table's flattened lines with one line per row (pdfplumber's table finder).
+
+    pypdf prints a table cell by cell, each cell's wrapped lines in turn, which loses what belongs
+    to which row. Where the table finder's cells match those lines in order, they are replaced;
+    anywhere they do not match, the page text is kept as pypdf gave it.
+    """
+    import pdfplumber
+
+    texts = list(texts)
+    try:
+        pdf = pdfplumber.open(str(path))
+    except Exception:  # the table finder is an improvement, never a reason to fail a file
+        return texts
+    with pdf:
+        for number in pages:
+            try:
+                tables = [t.extract() for t in pdf.pages[number - 1].find_tables()]
+            except Exception:
+                continue
+            lines = texts[number - 1].splitlines()
+            for rows in tables:
+                rows = [[c or "" for c in row] for row in rows if row and any(row)]
+                if len(rows) < 2 or max(len(r) for r in rows) < 2:
+                    continue
+                lines = _replace_table(lines, rows)
+            texts[number - 1] = "\n".join(lines)
+    return texts
+
+
+def _replace_table(lines: list[str], rows: list[list[str]]) -> list[str]:
+    expected = [" ".join(part.split()) for row in rows for cell in row for part in cell.split("\n") if part.strip()]
+    if not expected:
+        return lines
+    stripped = [" ".join(line.split()) for line in lines]
+    for start in range(len(stripped)):
+        if stripped[start] != expected[0]:
+            continue
+        # Lines may merge cells that sit side by side; compare the joined text, not line by line.
+        want = " ".join(expected)
+        got, end = "", start
+        while end < len(stripped) and len(got) < len(want):
+            got = (got + " " + stripped[end]).strip()
+            end += 1
+        if got == want:
+            header = [" ".join(c.split()) for c in rows[0]]
+            rendered = [render_table_row(header, row) for row in rows[1:]]
+            return lines[:start] + [r for r in rendered if r] + lines[end:]
+    return lines
 
 
 def opening_words(segments: list[Segment], words: int = 60) -> str:
@@ -255,6 +333,29 @@ def _read_text(path: Path) -> str:
         return raw.decode("latin-1")
 
 
+_PIPE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+def markdown_tables_as_rows(text: str) -> str:
+    """Pipe tables written as one line per row with their headers (see :func:`render_table_row`),
+    the same form the PDF loader gives, so a row read alone says what each cell is."""
+    lines = text.splitlines()
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if lines[i].lstrip().startswith("|") and i + 1 < len(lines) and _PIPE_RULE.match(lines[i + 1]):
+            header = [c.strip() for c in lines[i].strip().strip("|").split("|")]
+            i += 2
+            while i < len(lines) and lines[i].lstrip().startswith("|"):
+                cells = [c.strip() for c in lines[i].strip().strip("|").split("|")]
+                out.append(render_table_row(header, cells))
+                i += 1
+            continue
+        out.append(lines[i])
+        i += 1
+    return "\n".join(out)
+
+
 def load_markdown(path: Path, source: str) -> LoadedDocument:
     text = _read_text(path)
     meta: dict[str, str] = {}
@@ -265,6 +366,7 @@ def load_markdown(path: Path, source: str) -> LoadedDocument:
                 key, value = line.split(":", 1)
                 meta[key.strip().lower()] = value.split("#", 1)[0].strip().strip("\"'")
         text = text[front.end():]
+    text = markdown_tables_as_rows(text)
 
     segments: list[Segment] = []
     stack: list[tuple[int, str]] = []

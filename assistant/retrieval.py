@@ -10,40 +10,37 @@ Order of work for one question:
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 
 from .config import Settings
 from .documents import DocumentDirectory, NamedDocuments
 from .lexical import LexicalIndex, tokenize
+from .ranking import RankingPolicy
 from .rerank import CrossEncoderReranker
 from .schema import Passage
 from .store import ChunkStore
 
-SUPERSEDED_PENALTY = 4.0  # in cross-encoder logits: a superseded passage must be far more relevant to win
-# Training material ranks below binding policy when both answer: the lectures themselves say that
-# company policy wins where it sets a procedure, form or amount.
-DOC_TYPE_PENALTY = {"lecture": 1.0}
-NAMED_DOCUMENT_BONUS = 100.0  # passages of a named document rank first
-FUSION_PRIOR = 2.0  # in logits, for the first fused candidate; tuned on the CUAD development questions
 # A name: a capitalised word that does not start the question, or an acronym of 3+ letters
 # ("OK" and "IT" are words, "VPN" is a name).
 _CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-zA-Z0-9&-]{2,}|[A-Z]{3,}[a-z]?)\b")
+# When a question names documents, this share of the reranked candidates comes from inside them
+# (found by the question's other words); the rest from the whole store, in case the name misled.
+NAMED_SHARE = 0.67
 
 
 @dataclass
 class Retrieval:
-    """What retrieval found for one question, and the evidence for the refusal decision."""
+    """What retrieval found for one question: the passages to show, best first, and what the
+    answer and the decline decision need to know about the question."""
 
     question: str
     passages: list[Passage]
     named: NamedDocuments
-    unknown_terms: list[str] = field(default_factory=list)
     reranked: bool = False
     names: list[str] = field(default_factory=list)  # names the question uses
-    unmatched_names: list[str] = field(default_factory=list)  # of those, names the best passage's document context lacks
-    vector: list[float] | None = None  # the question's embedding, reused when scoring sentences
+    focus: str = ""  # the question without the words that named documents (what content is matched on)
+    vector: list[float] | None = None  # the question's embedding, reused when scoring answer units
 
 
 @dataclass
@@ -64,19 +61,6 @@ def rrf_fuse(rankings: list[list[str]], k: int = 60, weights: list[float] | None
     return fused
 
 
-def _token_set(text: str) -> set[str]:
-    return set(tokenize([text])[0])
-
-
-def near_duplicate(a: str | set[str], b: str | set[str], threshold: float = 0.8) -> bool:
-    """Most words of the shorter text are in the other (texts, or their token sets)."""
-    ta = a if isinstance(a, set) else _token_set(a)
-    tb = b if isinstance(b, set) else _token_set(b)
-    if not ta or not tb:
-        return False
-    return len(ta & tb) / min(len(ta), len(tb)) >= threshold
-
-
 class HybridRetriever:
     def __init__(
         self,
@@ -86,6 +70,7 @@ class HybridRetriever:
         directory: DocumentDirectory,
         embeddings,
         reranker: CrossEncoderReranker | None = None,
+        policy: RankingPolicy | None = None,
     ):
         if settings.rerank and reranker is None:
             raise ValueError("settings.rerank is on but no reranker was given")
@@ -95,16 +80,12 @@ class HybridRetriever:
         self.directory = directory
         self.embeddings = embeddings
         self.reranker = reranker if settings.rerank else None
+        self.policy = policy or RankingPolicy()
 
     @staticmethod
     def names_in(question: str) -> list[str]:
         """Capitalised words that do not start the question, and acronyms: what the question names."""
         return [w for w in _CAPITALISED.findall(question) if tokenize([w])[0]]
-
-    def unknown_terms(self, names: list[str]) -> list[str]:
-        """Names that no indexed passage contains."""
-        vocabulary = self.lexical.vocabulary
-        return [w for w in names if not any(t in vocabulary for t in tokenize([w])[0])]
 
     def unmatched_names(self, names: list[str], passage: Passage) -> list[str]:
         """Names that neither the passage nor its document's title, section or opening mention."""
@@ -143,16 +124,17 @@ class HybridRetriever:
         else:
             vector = focus_vector = self.embeddings.embed_query(question)
 
-        ranked: list[str] = []
+        general = self._candidates(question, vector, allowed, n, found)
+        pool_size = max(self.settings.rerank_candidates, k) if self.reranker is not None else n
         if named.sources:
-            ranked = self._candidates(focus, focus_vector, set(named.sources), n, found)
-        for chunk_id in self._candidates(question, vector, allowed, n, found):
-            if chunk_id not in ranked:
-                ranked.append(chunk_id)
+            inside = self._candidates(focus, focus_vector, set(named.sources), n, found)
+            ranked = _merge(inside, general, pool_size, NAMED_SHARE)
+        else:
+            ranked = general
 
         found.metadata.update(self.store.get([c for c in ranked if c not in found.metadata]))
-        passages = []
-        for position, chunk_id in enumerate(ranked):
+        passages: list[Passage] = []
+        for chunk_id in ranked:
             meta = found.metadata.get(chunk_id)
             # A chunk whose document has no record is from an unfinished ingest or removal: not served.
             if meta is None or meta.get("source") not in self.directory.records:
@@ -160,63 +142,31 @@ class HybridRetriever:
             passage = Passage.from_metadata(chunk_id, meta)
             passage.status = self.directory.status.get(passage.source, passage.status)
             passage.dense = found.dense.get(chunk_id)
-            passage.score = 1.0 / (self.settings.rrf_k + len(passages) + 1)
+            passage.fused_rank = len(passages) + 1
+            passage.named = passage.source in named.sources
             passages.append(passage)
 
-        reranked = False
-        if self.reranker is not None and passages:
-            head = passages[: self.settings.rerank_candidates]
-            logits = self.reranker.score(focus, [p.text for p in head])
-            for position, (passage, logit) in enumerate(zip(head, logits)):
+        reranked = self.reranker is not None and bool(passages)
+        if reranked:
+            passages = passages[:pool_size]  # only reranked passages are ranked and shown
+            for passage, logit in zip(passages, self.reranker.score(focus, [p.text for p in passages])):
                 passage.rerank = logit
-                # The fused rank still carries information the cross-encoder lacks (the header,
-                # exact terms): a small prior that fades with rank.
-                passage.score = logit + FUSION_PRIOR / (1 + position)
-            for passage in passages[len(head):]:
-                passage.score = -1e6 + passage.score  # below every reranked passage
-            reranked = True
-        else:
-            for passage in passages:
-                passage.score *= 100.0  # RRF scores on a readable scale
+        chosen = self.policy.select(self.policy.rank(passages), k)
+        return Retrieval(question, chosen, named, reranked, self.names_in(question), focus, focus_vector)
 
-        penalty = SUPERSEDED_PENALTY if reranked else 0.2
-        for passage in passages:
-            if passage.source in named.sources:
-                passage.score += NAMED_DOCUMENT_BONUS
-            if passage.superseded:
-                passage.score -= penalty
-            if reranked:
-                passage.score -= DOC_TYPE_PENALTY.get(passage.doc_type, 0.0)
-        passages.sort(key=lambda p: p.score, reverse=True)
 
-        chosen: list[Passage] = []
-        chosen_tokens: list[set[str]] = []  # tokenized once per passage, not once per comparison
-        for passage in passages:
-            tokens = _token_set(passage.text)
-            if any(near_duplicate(tokens, other) for other in chosen_tokens):
-                continue
-            chosen.append(passage)
-            chosen_tokens.append(tokens)
-            if len(chosen) == k:
-                break
-        for passage in chosen:
-            if passage.source in named.sources:
-                passage.score -= NAMED_DOCUMENT_BONUS
-        names = self.names_in(question)
-        unmatched = self.unmatched_names(names, chosen[0]) if chosen else names
-        return Retrieval(question, chosen, named, self.unknown_terms(names), reranked, names, unmatched, vector)
+def _merge(inside: list[str], general: list[str], size: int, share: float) -> list[str]:
+    """The first ``share`` of ``size`` from ``inside``, then the rest of ``general``, then the rest
+    of ``inside``: named documents first, without letting a misread name crowd out the rest."""
+    first = inside[: max(1, round(size * share))]
+    merged = list(first)
+    for chunk_id in general + inside:
+        if chunk_id not in merged:
+            merged.append(chunk_id)
+    return merged
 
 
 def strip_words(question: str, tokens: set[str]) -> str:
     """The question without the words whose tokens are in ``tokens``."""
     kept = [w for w in question.split() if not (set(tokenize([w])[0]) & tokens)]
     return " ".join(kept)
-
-
-def sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
-
-
-def logit(p: float) -> float:
-    p = min(max(p, 1e-9), 1 - 1e-9)
-    return math.log(p / (1 - p))

@@ -82,9 +82,14 @@ class Passage:
     doc_type: str
     version: str
     status: str
-    score: float = 0.0  # final ranking score (higher is better)
-    dense: float | None = None  # cosine similarity
-    rerank: float | None = None  # cross-encoder logit
+    ordinal: int = 0  # position of the chunk in its document
+    # Raw signals, each on its own scale; ``score`` is the one ranking key computed from them
+    # (:class:`~assistant.ranking.RankingPolicy`), higher is better, and never anything else.
+    score: float = 0.0
+    fused_rank: int | None = None  # 1-based rank after dense + BM25 fusion (named documents first)
+    dense: float | None = None  # cosine similarity of the question and the chunk
+    rerank: float | None = None  # cross-encoder logit of the (focused) question and the passage
+    named: bool = False  # the question names this passage's document
 
     @property
     def superseded(self) -> bool:
@@ -105,6 +110,7 @@ class Passage:
             doc_type=str(meta.get("doc_type", "")),
             version=str(meta.get("version", "")),
             status=str(meta.get("status", "current")),
+            ordinal=int(meta.get("ordinal", 0)),
         )
 
 
@@ -135,10 +141,12 @@ class Answer:
     backend: str
     citations: list[Citation]
     confidence: float = 0.0
+    standalone_question: str | None = None  # the question actually searched (a follow-up made whole)
 
     def to_json(self) -> dict:
         return {
             "question": self.question,
+            "standalone_question": self.standalone_question or self.question,
             "answer": self.answer,
             "grounded": self.grounded,
             "backend": self.backend,

@@ -3,17 +3,18 @@ from __future__ import annotations
 
 import threading
 
-from .answer import AnswerComposer, confidence_of
+from .answer import AnswerComposer, Selection
 from .config import Settings, load_settings
+from .decline import Decision, DeclinePolicy, Evidence
 from .documents import DocumentDirectory
 from .embeddings import get_embeddings
 from .ingest import ensure_lexical_index
 from .rerank import CrossEncoderReranker
-from .retrieval import HybridRetriever, Retrieval, logit, sigmoid
+from .followup import Turn, standalone_question
+from .glossary import Expansion, load_glossary, names_kind
+from .retrieval import HybridRetriever, Retrieval
 from .schema import Answer
 from .store import ChunkStore, MissingStoreError
-
-NAMED_PRIOR_LOGITS = 2.0
 
 
 class EmptyStoreError(RuntimeError):
@@ -34,6 +35,10 @@ class Assistant:
             reranker = CrossEncoderReranker(max_tokens=self.settings.rerank_max_tokens)
         self.reranker = reranker
         self.composer = AnswerComposer(self.embeddings, self.settings.contact, reranker if self.settings.rerank else None)
+        self.glossary = load_glossary(self.settings.glossary)
+        self.decline_policy = DeclinePolicy(
+            min_confidence=self.settings.min_confidence, min_dense_similarity=self.settings.min_dense_similarity
+        )
         self._lock = threading.Lock()
         self._load()
 
@@ -69,34 +74,70 @@ class Assistant:
     def retrieve(self, question: str, k: int | None = None, source: str | None = None, doc_type: str | None = None) -> Retrieval:
         return self.retriever.run(question, k=k, source_glob=source, doc_type=doc_type)
 
-    def threshold(self, retrieval: Retrieval) -> float:
-        """The calibrated refusal threshold for the scale the confidence is on.
+    def parameters(self) -> dict:
+        """Every tuned number behind an answer, for benchmark results and the README."""
+        s = self.settings
+        return {
+            "ranking": self.retriever.policy.to_dict(),
+            "selection": self.composer.policy.to_dict(),
+            "decline": self.decline_policy.to_dict(),
+            "retrieval": {
+                "candidates": s.candidates,
+                "rrf_k": s.rrf_k,
+                "rerank": s.rerank,
+                "rerank_candidates": s.rerank_candidates,
+                "chunk_tokens": s.chunk_tokens,
+                "chunk_overlap_tokens": s.chunk_overlap_tokens,
+                "header_tokens": s.header_tokens,
+            },
+        }
 
-        A question that names a document the store holds is about that document: the prior odds
-        that it is answerable are higher, so the bar is lowered (by NAMED_PRIOR_LOGITS in log-odds).
-        """
-        if retrieval.reranked:
-            threshold = self.settings.min_confidence
-            if retrieval.named.sources:
-                threshold = sigmoid(logit(threshold) - NAMED_PRIOR_LOGITS)
-            return threshold
-        return self.settings.min_dense_similarity - (0.1 if retrieval.named.sources else 0.0)
+    def evidence(self, retrieval: Retrieval, selection: Selection, expansion: Expansion | None = None) -> Evidence:
+        """What the decline decision reads: the best unit and passage, the names the unit's passage
+        lacks (a name the glossary explained is looked for as its kind instead), and whether the
+        unit names the kind of a product the question names."""
+        explained = {e.lower() for e in expansion.explained} if expansion else set()
+        names = tuple(n for n in retrieval.names if not any(n.lower() in e.split() or n.lower() == e for e in explained))
+        named = bool(retrieval.named.sources)
+        best = selection.best
+        if best is None:
+            return Evidence(retrieval.reranked, None, None, names, names, named)
+        unmatched = self.retriever.unmatched_names(list(names), retrieval.passages[best.n - 1])
+        signal = [p.rerank if retrieval.reranked else p.dense for p in retrieval.passages]
+        best_passage = max((v for v in signal if v is not None), default=None)
+        kind_matched = bool(expansion) and any(names_kind(best.unit.text, kind) for kind in expansion.kinds)
+        return Evidence(retrieval.reranked, best.score, best_passage, names, tuple(unmatched), named, kind_matched)
 
-    def ask(self, question: str, k: int | None = None, source: str | None = None, doc_type: str | None = None) -> Answer:
+    def search_query(self, question: str, history: list[Turn] | None = None) -> Expansion:
+        """The question actually searched: a follow-up made whole, known product names explained."""
+        return self.glossary.expand(standalone_question(history, question.strip()))
+
+    def consider(self, retrieval: Retrieval, expansion: Expansion | None = None) -> tuple[Selection, Decision]:
+        """The answer units chosen for a retrieval and the decision to answer with them or decline."""
+        scored = self.composer.score_units(retrieval.focus or retrieval.question, retrieval.passages, retrieval.reranked, retrieval.vector)
+        kinds = expansion.kinds if expansion else ()
+        selection = self.composer.select(scored, retrieval.passages, retrieval.reranked, kinds)
+        return selection, self.decline_policy.decide(self.evidence(retrieval, selection, expansion))
+
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        source: str | None = None,
+        doc_type: str | None = None,
+        history: list[Turn] | None = None,
+    ) -> Answer:
         question = question.strip()
         backend = self.settings.backend
         if not question:
             raise ValueError("the question is empty")
         self.refresh()
         self.require_documents()
-        retrieval = self.retrieve(question, k, source, doc_type)
-        if not retrieval.passages:
-            return self.composer.refuse(question, backend, "", 0.0)
-        if retrieval.unknown_terms and not retrieval.named.sources:
-            names = ", ".join(retrieval.unknown_terms)
-            return self.composer.refuse(question, backend, f" (they do not mention {names})", 0.0)
-        sentences = self.composer.score_sentences(question, retrieval.passages, retrieval.reranked, retrieval.vector)
-        confidence = confidence_of(retrieval, sentences)
-        if confidence < self.threshold(retrieval):
-            return self.composer.refuse(question, backend, "", confidence)
-        return self.composer.compose(retrieval, sentences, backend, confidence)
+        expansion = self.search_query(question, history)
+        standalone = expansion.question
+        retrieval = self.retrieve(standalone, k, source, doc_type)
+        selection, decision = self.consider(retrieval, expansion)
+        retrieval.question = question
+        if not decision.answer:
+            return self.composer.refuse(question, backend, decision.reason, decision.confidence, standalone)
+        return self.composer.compose(retrieval, selection, backend, decision.confidence, standalone)

@@ -1,37 +1,47 @@
-"""Calibrate the refusal thresholds on gold files: where should "the documents don't cover this" start?
+"""Calibrate the refusal threshold: where should "the documents don't cover this" start?
 
-For each question, the confidence the assistant computes (with and without the reranker) is
-recorded; the threshold that best separates answerable from unanswerable questions (balanced
-accuracy; ties broken toward the middle of the gap, in log-odds) is printed with both rates.
+Each question of the gold files (only lines with ``"split": "tune"`` when a file has splits) is
+run through the same path as ``ask`` (search query, retrieval, answer units) and the evidence the
+:class:`~assistant.decline.DeclinePolicy` reads is recorded. The policy's ``min_confidence`` (and,
+without the reranker, ``min_dense_similarity``) that best separates answerable from unanswerable
+questions (balanced accuracy; ties toward the middle of the gap) is printed with both rates.
 
-    python benchmarks/calibrate_refusal.py --pair STORE GOLD [--pair STORE GOLD ...]
-
-Questions with names found in no document are declined by that rule before any threshold, so they
-are left out here.
+    python benchmarks/calibrate_refusal.py --pair STORE GOLD [--pair STORE GOLD ...] [--json]
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.answer import confidence_of  # noqa: E402
 from assistant.config import load_settings  # noqa: E402
 from assistant.evaluation import read_gold  # noqa: E402
-from assistant.retrieval import logit, sigmoid  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
+
+
+def tune_questions(path: Path):
+    """The questions to calibrate on: the tuning half when the file is split, else all of it."""
+    splits = {json.loads(line).get("id"): json.loads(line).get("split") for line in path.read_text().splitlines() if line.strip()}
+    questions = read_gold(path)
+    return [q for q in questions if splits.get(q.id) in (None, "tune")]
 
 
 def best_threshold(points: list[tuple[float, bool]], log_odds: bool) -> tuple[float, float, float]:
     """(threshold, answered rate on answerable, refusal rate on unanswerable)."""
     values = sorted({v for v, _ in points})
-    candidates = [(a + b) / 2 for a, b in zip(values, values[1:])] or values
-    if log_odds:
-        candidates = [sigmoid((logit(a) + logit(b)) / 2) for a, b in zip(values, values[1:])] or values
+
+    def middle(a: float, b: float) -> float:
+        if not log_odds:
+            return (a + b) / 2
+        la, lb = (math.log(max(v, 1e-9) / max(1 - v, 1e-9)) for v in (a, b))
+        return 1 / (1 + math.exp(-(la + lb) / 2))
+
+    candidates = [middle(a, b) for a, b in zip(values, values[1:])] or values
     answerable = [v for v, ok in points if ok]
     unanswerable = [v for v, ok in points if not ok]
 
@@ -52,29 +62,33 @@ def main() -> None:
     results = {}
     for rerank in (True, False):
         points: list[tuple[float, bool]] = []
+        policy = None
         for store, gold in args.pair:
             assistant = Assistant(replace(load_settings(store_dir=store), rerank=rerank))
-            for question in read_gold(Path(gold)):
-                retrieval = assistant.retrieve(question.question)
-                if retrieval.unknown_terms and not retrieval.named.sources:
-                    continue
-                sentences = assistant.composer.score_sentences(question.question, retrieval.passages, retrieval.reranked)
-                confidence = confidence_of(retrieval, sentences)
-                # The assistant lowers the bar for some questions (those naming a held document):
-                # shift the point by the same amount, so one base threshold is calibrated.
-                base = assistant.settings.min_confidence if rerank else assistant.settings.min_dense_similarity
-                bar = assistant.threshold(retrieval)
-                confidence = sigmoid(logit(confidence) - (logit(bar) - logit(base))) if rerank else confidence - (bar - base)
-                points.append((confidence, question.answerable))
+            policy = assistant.decline_policy
+            for question in tune_questions(Path(gold)):
+                expansion = assistant.search_query(question.question)
+                retrieval = assistant.retrieve(expansion.question)
+                _, decision = assistant.consider(retrieval, expansion)
+                points.append((decision.confidence, question.answerable))
         threshold, answered, refused = best_threshold(points, log_odds=rerank)
         name = "ASSISTANT_MIN_CONFIDENCE" if rerank else "ASSISTANT_MIN_DENSE_SIMILARITY"
-        results[name] = {"threshold": round(threshold, 3), "answered_in_scope": round(answered, 3), "refused_out_of_scope": round(refused, 3), "questions": len(points)}
+        results[name] = {
+            "threshold": round(threshold, 3),
+            "answered_in_scope": round(answered, 3),
+            "refused_out_of_scope": round(refused, 3),
+            "questions": len(points),
+            "answerable": sum(ok for _, ok in points),
+            "policy": policy.to_dict() if policy else {},
+        }
     if args.json:
         print(json.dumps(results))
     else:
         for name, row in results.items():
-            print(f"{name}={row['threshold']}: answers {row['answered_in_scope']:.1%} of in-scope questions, "
-                  f"declines {row['refused_out_of_scope']:.1%} of out-of-scope ones ({row['questions']} questions)")
+            print(
+                f"{name}={row['threshold']}: answers {row['answered_in_scope']:.1%} of in-scope questions, "
+                f"declines {row['refused_out_of_scope']:.1%} of out-of-scope ones ({row['questions']} questions)"
+            )
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ import re
 
 import pytest
 
-from assistant.answer import normalise, split_sentences, verify_citations
+from assistant.answer import neutralise_markers, verify_citations
+from assistant.units import normalise
 from assistant.schema import Citation
 
 IN_SCOPE = {
@@ -35,16 +36,18 @@ def test_out_of_scope_question_is_declined(sample_assistant, question):
     answer = sample_assistant.ask(question)
     assert not answer.grounded, answer.answer
     assert answer.citations == []
-    assert "don't cover" in answer.answer and "Legal" in answer.answer
+    assert "don't cover" in answer.answer and sample_assistant.settings.contact in answer.answer
 
 
-def test_every_answer_sentence_stands_in_the_passage_it_cites(sample_assistant):
+def test_every_answer_part_stands_in_the_passage_it_cites(sample_assistant):
     answer = sample_assistant.ask("What is the deadline to disclose an invention?")
     citations = {c.n: normalise(c.text) for c in answer.citations}
-    parts = re.findall(r"(.+?) \[(\d+)\](?: \(superseded version\))?(?:\s|$)", answer.answer)
-    assert parts
-    for sentence, number in parts:
-        assert normalise(sentence) in citations[int(number)]
+    pieces = re.findall(r"(.+?) \[(\d+)\](?: \(superseded version\))?(?:\s|$)", answer.answer)
+    assert pieces
+    for piece, number in pieces:
+        assert normalise(piece) in citations[int(number)] or all(
+            normalise(part) in citations[int(number)] for part in re.split(r"(?<=:) ", piece)
+        )
 
 
 def test_current_rule_is_answered_from_the_current_version(sample_assistant):
@@ -67,9 +70,8 @@ def test_verify_citations_drops_a_sentence_not_in_its_passage():
     assert kept == [("The reward is CNY 6,000 per patent.", 1)]
 
 
-def test_sentences_skip_headings_and_questions():
-    text = "17. Frequently Asked Questions\nCan I put our code on GitHub?\nNot without approval from the OSPO team.\nPublishing needs Form OSPO-3."
-    assert split_sentences(text) == ["Not without approval from the OSPO team.", "Publishing needs Form OSPO-3."]
+def test_document_citation_markers_are_neutralised():
+    assert neutralise_markers("See [3] (superseded version) and [12].") == "See (3) (superseded version) and (12)."
 
 
 def test_empty_question_is_rejected(sample_assistant):
@@ -83,25 +85,71 @@ def test_refusal_follows_the_calibrated_threshold(sample_assistant, monkeypatch)
     question = "What should I do if I receive a cease-and-desist letter?"
     answered = sample_assistant.ask(question)
     assert answered.grounded and answered.confidence < 1.0
-    raised = replace(sample_assistant.settings, min_confidence=(answered.confidence + 1.0) / 2)
-    monkeypatch.setattr(sample_assistant, "settings", raised)
+    raised = replace(sample_assistant.decline_policy, min_confidence=(answered.confidence + 1.0) / 2)
+    monkeypatch.setattr(sample_assistant, "decline_policy", raised)
     declined = sample_assistant.ask(question)
     assert not declined.grounded and declined.citations == []
 
 
-def test_naming_a_held_document_lowers_the_bar(sample_assistant):
+def test_naming_a_held_document_raises_confidence(sample_assistant):
     named = sample_assistant.retrieve("What does POL-IP-008 say about insurance?")
-    plain = sample_assistant.retrieve("What does the policy say about insurance?")
-    assert named.named.sources and not plain.named.sources
-    assert sample_assistant.threshold(named) < sample_assistant.threshold(plain) == sample_assistant.settings.min_confidence
+    assert named.named.sources
+    chosen, decision = sample_assistant.consider(named)
+    plain = sample_assistant.evidence(named, chosen)
+    from dataclasses import replace
+
+    assert decision.confidence > sample_assistant.decline_policy.confidence(replace(plain, named_document=False))
 
 
 def test_evidence_that_misses_the_names_in_the_question_lowers_confidence(sample_assistant):
-    from assistant.answer import confidence_of
+    from dataclasses import replace
 
     retrieval = sample_assistant.retrieve("How long does the PCT national phase take in Japan for Hoshida patents?")
-    assert retrieval.names and retrieval.unmatched_names, (retrieval.names, retrieval.unmatched_names)
-    sentences = sample_assistant.composer.score_sentences(retrieval.question, retrieval.passages, retrieval.reranked)
-    penalised = confidence_of(retrieval, sentences)
-    retrieval.unmatched_names = []
-    assert confidence_of(retrieval, sentences) > penalised
+    chosen, _ = sample_assistant.consider(retrieval)
+    evidence = sample_assistant.evidence(retrieval, chosen)
+    assert evidence.unmatched_names, evidence
+    policy = sample_assistant.decline_policy
+    assert policy.confidence(replace(evidence, unmatched_names=())) > policy.confidence(evidence)
+
+
+# Staff questions from the answers issue: the answer states the rule, not a question or a fragment.
+STATES_THE_RULE = {
+    "We received a letter accusing our magnets of infringing a patent. What do I have to do with it?": ["24 hours"],
+    "What bonus do I get when my Chinese invention patent is granted?": ["6,000"],
+    "I came up with a better furnace tray design during my night shift. Is the idea mine or the company's?": ["service invention"],
+}
+
+
+@pytest.mark.parametrize("question", sorted(STATES_THE_RULE))
+def test_the_answer_states_the_rule_asked_about(sample_assistant, question):
+    from assistant.evaluation import has_fragment
+
+    answer = sample_assistant.ask(question)
+    assert answer.grounded, answer.answer
+    for fact in STATES_THE_RULE[question]:
+        assert fact in answer.answer, answer.answer
+    assert not has_fragment(answer.answer), answer.answer
+    assert "?" not in answer.answer.split("[")[0]  # never the FAQ's or a discussion's question
+
+
+@pytest.mark.parametrize(
+    "question, source",
+    [
+        ("Can I save customer drawings in my Dropbox?", "policies/trade-secret-protection.pdf"),
+        ("Can I send alloy data to a supplier over WeChat?", "policies/trade-secret-protection.pdf"),
+        ("Can I paste our sintering parameters into ChatGPT?", "policies/trade-secret-protection.pdf"),
+    ],
+)
+def test_a_brand_the_documents_never_name_is_answered_by_the_rule_for_its_kind(sample_assistant, question, source):
+    answer = sample_assistant.ask(question)
+    assert answer.grounded, answer.answer
+    assert source in {c.source for c in answer.citations[:2]}
+
+
+def test_a_followup_is_answered_in_the_context_of_the_conversation(sample_assistant):
+    from assistant.followup import Turn
+
+    history = [Turn("user", "How much is the reward when my invention patent is granted?"), Turn("assistant", "CNY 6,000 [1]")]
+    answer = sample_assistant.ask("And for a utility model?", history=history)
+    assert answer.grounded and "2,000" in answer.answer, answer.answer
+    assert answer.standalone_question.startswith(history[0].content)

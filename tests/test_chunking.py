@@ -32,20 +32,19 @@ def test_every_chunk_fits_the_embedding_window(chunks):
 
 
 def _page_bodies(path) -> dict[int, str]:
-    """Each page's text without the running header and page number lines."""
-    bodies = {}
-    for number, page in enumerate(PdfReader(str(path)).pages, start=1):
-        lines = [l for l in page.extract_text().splitlines() if "|  Version" not in l and not l.strip().startswith("Page ")]
-        bodies[number] = " ".join(" ".join(lines).split())
-    return bodies
+    """Each page's text as the loader reads it (running headers dropped, table rows joined)."""
+    bodies: dict[int, list[str]] = {}
+    for segment in load_document(path, CORPUS).segments:
+        bodies.setdefault(segment.page, []).append(segment.text)
+    return {n: " ".join(" ".join(t).split()) for n, t in bodies.items()}
 
 
 def test_chunk_text_stands_on_exactly_the_pages_it_cites(chunks):
     bodies = _page_bodies(POLICY)
-    span = lambda first, last: " ".join(bodies[n] for n in range(first, last + 1))  # noqa: E731
+    span = lambda first, last: " ".join(bodies.get(n, "") for n in range(first, last + 1))  # noqa: E731
     for chunk in chunks:
         text = " ".join(chunk.text.split())
-        assert 1 <= chunk.page <= chunk.page_end <= len(bodies)
+        assert 1 <= chunk.page <= chunk.page_end <= max(bodies)
         assert text in span(chunk.page, chunk.page_end), (chunk.page, chunk.page_end, text[:60])
         if chunk.page_end > chunk.page:  # neither end of the range is superfluous
             assert text not in span(chunk.page + 1, chunk.page_end)
@@ -80,3 +79,34 @@ def test_markdown_chunks_have_no_pages_and_a_section(embeddings):
     chunks = chunk(CORPUS / "lectures" / "enterprise-ip-protection-part2.md")
     assert all(c.page is None and c.page_end is None for c in chunks)
     assert all(c.section for c in chunks)
+
+
+def test_chunks_begin_and_end_on_unit_boundaries(chunks):
+    """No chunk starts in the middle of a sentence or stops before a sentence's end."""
+    from assistant.units import starts_mid_sentence
+
+    for chunk, following in zip(chunks, chunks[1:] + [None]):
+        first_line = chunk.text.splitlines()[0]
+        assert not first_line[0].islower(), first_line
+        assert not starts_mid_sentence(first_line) or first_line.lstrip()[0] in "-\u2022" or first_line[0].isdigit(), first_line
+        if following is not None and following.section == chunk.section:  # a section's end is a boundary anyway
+            last_line = chunk.text.rstrip().splitlines()[-1]
+            assert last_line[-1] in ".:;?!)\"'" or " | " in last_line, chunk.text[-80:]
+
+
+def test_a_table_row_is_one_line_with_its_column_headers(chunks):
+    row = "Reward on grant of an invention patent | Amount or rate: CNY 6,000 per patent | When paid: Within 3 months after announcement of grant"
+    holding = [c for c in chunks if row in c.text.splitlines()]
+    assert holding and holding[0].page <= 6 <= holding[0].page_end
+
+
+def test_pack_units_never_cuts_a_sentence_that_fits(embeddings):
+    from assistant.chunking import pack_units
+
+    text = " ".join(f"Sentence number {i} says that the rule applies to case {i}." for i in range(60))
+    spans = pack_units(text, 40, 10)
+    assert len(spans) > 1
+    for start, end in spans:
+        piece = text[start:end].strip()
+        assert piece.startswith("Sentence number") and piece.endswith(".")
+    assert spans[0][0] == 0 and spans[-1][1] == len(text)

@@ -17,7 +17,24 @@ def test_pdf_pages_are_one_based_and_hold_their_own_text():
     assert {s.page for s in document.segments} == set(range(1, len(reader.pages) + 1))
     for segment in document.segments:
         page_text = " ".join(reader.pages[segment.page - 1].extract_text().split())
-        assert " ".join(segment.text.split()) in page_text
+        for line in segment.text.splitlines():
+            # A table row is written as "label | Header: cell | ...": each cell stands on the page.
+            cells = [c.split(": ", 1)[-1] if i else c for i, c in enumerate(line.split(" | "))] if " | " in line else [line]
+            for cell in cells:
+                words = cell.split()
+                assert all(w in page_text for w in words), (segment.page, cell)
+
+
+def test_a_pdf_table_row_reads_with_its_headers_on_its_page():
+    document = load_document(CORPUS / "policies" / "service-inventions-v3.pdf", CORPUS)
+    rows = [line for s in document.segments if s.page == 6 for line in s.text.splitlines()]
+    assert "Reward on grant of a utility model patent | Amount or rate: CNY 2,000 per patent | When paid: Within 3 months after announcement of grant" in rows
+
+
+def test_a_markdown_table_row_reads_with_its_headers(tmp_path):
+    (tmp_path / "notes.md").write_text("# Notes\n\n| Event | Amount |\n|---|---|\n| Grant | CNY 6,000 |\n| Filing | CNY 1,000 |\n")
+    document = load_document(tmp_path / "notes.md", tmp_path)
+    assert document.segments[0].text.splitlines() == ["Grant | Amount: CNY 6,000", "Filing | Amount: CNY 1,000"]
 
 
 def test_pdf_metadata_gives_title_version_and_type():

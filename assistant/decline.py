@@ -1,0 +1,104 @@
+"""The one decision to answer or decline, from the evidence retrieval and answer selection found.
+
+``ask``, ``eval`` and the calibration script all call :meth:`DeclinePolicy.decide`; nothing else
+declines. A question is answered when the evidence is relevant enough: the better of the best
+answer unit (the sentence, list item, table row or FAQ answer chosen to state what was asked) and
+the best passage shown, judged by the cross-encoder (or by cosine similarity when the reranker is
+off). With no answer unit at all, it declines. Names in the question that the evidence does not
+mention lower the confidence; they never decide alone, because a question that uses a word the
+documents lack ("Dropbox") is often one they answer ("personal cloud drives").
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the decision reads: the best unit's score and how the question's names fared."""
+
+    reranked: bool
+    best_unit: float | None  # cross-encoder logit (reranked) or cosine similarity of the best unit
+    best_passage: float | None = None  # the same for the best passage shown
+    names: tuple[str, ...] = ()  # proper nouns and acronyms of the question
+    unmatched_names: tuple[str, ...] = ()  # of those, names the evidence's document context lacks
+    named_document: bool = False  # the question names a document the store holds
+    kind_matched: bool = False  # a product the question names is of a kind the best unit names
+
+    @property
+    def unmatched_share(self) -> float:
+        return len(self.unmatched_names) / len(self.names) if self.names else 0.0
+
+
+@dataclass(frozen=True)
+class Decision:
+    answer: bool
+    confidence: float  # 0-1 (sigmoid of the adjusted logit), or the adjusted cosine without reranker
+    threshold: float
+    reason: str  # "" when answering; otherwise why, for the user and the log
+
+
+@dataclass(frozen=True)
+class DeclinePolicy:
+    # Calibrated by benchmarks/calibrate_refusal.py on the tuning half of the gold questions:
+    # below this confidence the documents are taken not to answer.
+    min_confidence: float = 0.24
+    # A question naming a document the store holds is about that document: its prior odds of
+    # being answerable are higher, by this many logits.
+    named_prior_logits: float = 1.0
+    # Evidence that mentions none of the names in the question answers a different question as
+    # often as not: this many logits off when no name matches (pro rata for some).
+    unmatched_name_penalty: float = 2.0
+    # The question names a product ("Dropbox") of a kind ("personal cloud drive") that the chosen
+    # unit names in so many words: the rule is about exactly this, however little the cross-encoder
+    # (which does not know the brand) makes of it. Worth this many logits.
+    kind_match_logits: float = 3.0
+    # The same decision without the reranker, on the cosine scale (calibrated the same way).
+    min_dense_similarity: float = 0.6
+    # Cosine equivalents of the two adjustments above.
+    named_prior_dense: float = 0.05
+    unmatched_name_penalty_dense: float = 0.1
+    kind_match_dense: float = 0.15
+
+    def __post_init__(self) -> None:
+        if not 0 < self.min_confidence < 1:
+            raise ValueError("min_confidence is a probability strictly between 0 and 1")
+        if self.unmatched_name_penalty < 0 or self.named_prior_logits < 0:
+            raise ValueError("the name adjustments are magnitudes: use values >= 0")
+
+    def confidence(self, evidence: Evidence) -> float:
+        """The cross-encoder reads a short unit with less context than a passage and scores it lower
+        for the same content, so the stronger of the two signals speaks for the evidence."""
+        if evidence.best_unit is None:
+            return 0.0
+        best = max(evidence.best_unit, evidence.best_passage if evidence.best_passage is not None else evidence.best_unit)
+        if evidence.reranked:
+            adjusted = best - self.unmatched_name_penalty * evidence.unmatched_share
+            if evidence.named_document:
+                adjusted += self.named_prior_logits
+            if evidence.kind_matched:
+                adjusted += self.kind_match_logits
+            return 1.0 / (1.0 + math.exp(-adjusted))
+        adjusted = best - self.unmatched_name_penalty_dense * evidence.unmatched_share
+        if evidence.named_document:
+            adjusted += self.named_prior_dense
+        if evidence.kind_matched:
+            adjusted += self.kind_match_dense
+        return adjusted
+
+    def decide(self, evidence: Evidence) -> Decision:
+        threshold = self.min_confidence if evidence.reranked else self.min_dense_similarity
+        if evidence.best_unit is None:
+            return Decision(False, 0.0, threshold, "no passage holds a sentence that answers it")
+        confidence = self.confidence(evidence)
+        if confidence >= threshold:
+            return Decision(True, confidence, threshold, "")
+        if evidence.unmatched_names and evidence.unmatched_share == 1.0:
+            reason = f"the passages found do not mention {', '.join(evidence.unmatched_names)}"
+        else:
+            reason = "no passage found states what was asked"
+        return Decision(False, confidence, threshold, reason)
+
+    def to_dict(self) -> dict:
+        return asdict(self)

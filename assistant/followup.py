@@ -1,0 +1,73 @@
+"""Follow-up questions made whole before retrieval, from the conversation so far.
+
+Without a language model the rule is simple and predictable: a follow-up that cannot stand alone
+(it starts like a continuation, "And for a utility model?", "What about Germany?"; refers back
+with a pronoun, "Who do I send it to?"; or is only a few words) is searched together with the
+previous question, itself made whole the same way. A question that stands alone is searched as
+typed, so a change of subject is never mixed with the old one.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+# Few enough words that a question cannot carry its own subject ("And in Germany?").
+MAX_ELLIPTICAL_WORDS = 3
+_CONTINUATION = re.compile(
+    r"^\s*(?:and|but|also|or|so|then|what about|how about|what if|same for|and if|and what|and how|and who|"
+    r"what else|anything else|is that|does that|do they|does it|is it|can it|was it|are they)\b",
+    re.IGNORECASE,
+)
+_BACK_REFERENCE = re.compile(
+    r"\b(?:it|its|that one|this one|they|them|their|those|these|there|he|she|him|her|such)\b"
+    r"|\b(?:for|about|with|of|do|does|did|to|on|in|after|before) (?:that|this)\b|\b(?:that|this)\s*\?\s*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: str  # "user" or "assistant"
+    content: str
+
+
+class HistoryError(ValueError):
+    """A conversation history that is not a JSON list of {"role", "content"} turns."""
+
+
+def parse_history(data: object) -> list[Turn]:
+    if not isinstance(data, list):
+        raise HistoryError("history must be a JSON list of turns")
+    turns = []
+    for number, item in enumerate(data, start=1):
+        if not isinstance(item, dict) or item.get("role") not in {"user", "assistant"} or not isinstance(item.get("content"), str):
+            raise HistoryError(f'turn {number} must be {{"role": "user"|"assistant", "content": "..."}}')
+        turns.append(Turn(item["role"], item["content"]))
+    return turns
+
+
+def read_history(path: Path) -> list[Turn]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise HistoryError(f"cannot read history {path}: {exc}") from exc
+    return parse_history(data)
+
+
+def needs_context(question: str) -> bool:
+    """Whether a question leans on the one before it."""
+    words = re.findall(r"\w+", question)
+    return len(words) <= MAX_ELLIPTICAL_WORDS or bool(_CONTINUATION.match(question) or _BACK_REFERENCE.search(question))
+
+
+def standalone_question(history: list[Turn] | None, question: str) -> str:
+    """The question to search: as typed, or joined to the previous (made-whole) user question."""
+    question = question.strip()
+    users = [t.content.strip() for t in history or [] if t.role == "user" and t.content.strip()]
+    if not users or not needs_context(question):
+        return question
+    previous = users[-1]
+    earlier = [Turn("user", u) for u in users[:-1]]
+    return f"{standalone_question(earlier, previous)} {question}"

@@ -1,0 +1,99 @@
+"""Names of common products and services, and the kind of thing a policy calls them.
+
+Policies name kinds ("personal cloud drives", "consumer messaging apps", "public AI chat services");
+staff name brands ("Dropbox", "WeChat", "ChatGPT"), which the documents never mention and the
+shipped models barely know. A question that names a known brand is searched with its kind added
+("my Dropbox (a personal cloud drive)"), and the brand no longer counts as a name the evidence must
+mention. The list is data (``assistant/data/glossary.json``), extended by ``ASSISTANT_GLOSSARY``.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DEFAULT_GLOSSARY = Path(__file__).with_name("data") / "glossary.json"
+
+
+@dataclass(frozen=True)
+class Expansion:
+    question: str  # the question with each known name followed by its kind
+    explained: tuple[str, ...]  # the names that were explained
+    kinds: tuple[str, ...] = ()  # their kinds, in the same order
+
+
+# A text names a kind when it holds this share of the kind's words (stemmed): "personal cloud
+# drives" names "personal cloud drive" (3 of 3), "public AI chat services" names "public AI
+# chatbot" (2 of 3), "cloud accounts" does not name "personal cloud drive" (1 of 3).
+KIND_WORD_SHARE = 0.6
+
+
+def names_kind(text: str, kind: str) -> bool:
+    from .lexical import tokenize
+
+    words = set(tokenize([kind])[0])
+    present = words & set(tokenize([text])[0])
+    return bool(words) and len(present) / len(words) >= KIND_WORD_SHARE
+
+
+class Glossary:
+    def __init__(self, kinds: dict[str, list[str]], case_sensitive: set[str] | None = None):
+        self.kind_of: dict[str, str] = {}
+        spelled: dict[str, str] = {}
+        for kind, names in kinds.items():
+            for name in names:
+                self.kind_of[name.lower()] = kind
+                spelled[name.lower()] = name
+        self._pattern = None
+        if self.kind_of:
+            # Brands are matched in any case, as people type them; a name that is also an ordinary
+            # word (Signal, LINE, Otter) only as written, so "a line" is never taken for a product.
+            exact = {n.lower() for n in case_sensitive or set()}
+            alternatives = [
+                re.escape(spelled[n]) if n in exact else f"(?i:{re.escape(spelled[n])})"
+                for n in sorted(self.kind_of, key=len, reverse=True)  # "GitHub Copilot" before "GitHub"
+            ]
+            self._pattern = re.compile(r"(?<![\w.-])(" + "|".join(alternatives) + r")(?![\w-])")
+
+    @classmethod
+    def load(cls, *paths: Path) -> "Glossary":
+        kinds: dict[str, list[str]] = {}
+        case_sensitive: set[str] = set()
+        for path in paths:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError(f"{path}: a glossary is a JSON object of kind -> list of names")
+            case_sensitive.update(data.get("_case_sensitive", []))
+            for kind, names in data.items():
+                if kind.startswith("_"):
+                    continue
+                if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                    raise ValueError(f"{path}: {kind!r} must map to a list of names")
+                kinds.setdefault(kind, []).extend(names)
+        return cls(kinds, case_sensitive)
+
+    def expand(self, question: str) -> Expansion:
+        if self._pattern is None:
+            return Expansion(question, ())
+        explained: list[str] = []
+        kinds: list[str] = []
+
+        def explain(match: re.Match) -> str:
+            name = match.group(1)
+            kind = self.kind_of[name.lower()]
+            if kind.lower() in question.lower():
+                return name
+            explained.append(name)
+            kinds.append(kind)
+            article = "an" if kind[0].lower() in "aeiou" else "a"
+            return f"{name} ({article} {kind})"
+
+        return Expansion(self._pattern.sub(explain, question), tuple(explained), tuple(kinds))
+
+
+@lru_cache(maxsize=4)
+def load_glossary(extra: str = "") -> Glossary:
+    paths = [DEFAULT_GLOSSARY] + ([Path(extra)] if extra else [])
+    return Glossary.load(*paths)

@@ -1,0 +1,95 @@
+"""One ranking key over a passage's raw signals, and the choice of the passages shown.
+
+Every adjustment is a named parameter with its reason, on one scale: cross-encoder logits when the
+reranker ran, otherwise the negative log of the fused rank (0 for the first candidate, -log 2 for
+the second, ...), so the same penalties mean "this many logits" or "this factor in rank". The key is
+computed once per passage and stored as ``Passage.score``; passages are shown best first by it, so
+scores in every output are in order and on one scale.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+from .lexical import tokenize
+from .schema import Passage
+
+
+@dataclass(frozen=True)
+class RankingPolicy:
+    # The fused list knows what the cross-encoder does not read (the context header, exact terms):
+    # a prior of this many logits for the first fused candidate, fading as 1/rank.
+    fusion_prior: float = 1.0
+    # A passage of a document the question names is likelier to be the one meant.
+    named_document_bonus: float = 1.0
+    # A superseded version must be far more relevant than the current one to be shown above it.
+    superseded_penalty: float = 4.0
+    # Training material ranks below binding policy when both answer: the lectures say that company
+    # policy wins where it sets a procedure, form or amount.
+    doc_type_penalty: dict[str, float] = field(default_factory=lambda: {"lecture": 1.0})
+    # Two passages sharing this share of the shorter one's words are the same text shown twice.
+    duplicate_overlap: float = 0.8
+
+    def __post_init__(self) -> None:
+        if self.superseded_penalty < 0 or self.fusion_prior < 0 or self.named_document_bonus < 0:
+            raise ValueError("ranking penalties and bonuses are magnitudes: use values >= 0")
+        if not 0 < self.duplicate_overlap <= 1:
+            raise ValueError("duplicate_overlap is a share between 0 and 1")
+
+    def key(self, passage: Passage) -> float:
+        """The ranking score of a passage from its raw signals (higher is better)."""
+        rank = passage.fused_rank or 1
+        if passage.rerank is not None:
+            base = passage.rerank + self.fusion_prior / rank
+        else:
+            base = -math.log(rank)
+        if passage.named:
+            base += self.named_document_bonus
+        if passage.superseded:
+            base -= self.superseded_penalty
+        return base - self.doc_type_penalty.get(passage.doc_type, 0.0)
+
+    def rank(self, passages: list[Passage]) -> list[Passage]:
+        """Scores every passage with :meth:`key` and sorts best first (stable for ties)."""
+        for passage in passages:
+            passage.score = round(self.key(passage), 4)
+        return sorted(passages, key=lambda p: p.score, reverse=True)
+
+    def select(self, ranked: list[Passage], k: int) -> list[Passage]:
+        """The best ``k`` passages that each add something: no near-duplicate text, and at most one
+        passage per page of a document (per section run for documents without pages), so the
+        sources shown cover different places rather than adjacent chunks of one."""
+        chosen: list[Passage] = []
+        chosen_tokens: list[set[str]] = []
+        for passage in ranked:
+            if any(same_place(passage, other) for other in chosen):
+                continue
+            tokens = set(tokenize([passage.text])[0])
+            if any(near_duplicate(tokens, other, self.duplicate_overlap) for other in chosen_tokens):
+                continue
+            chosen.append(passage)
+            chosen_tokens.append(tokens)
+            if len(chosen) == k:
+                break
+        return chosen
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def same_place(a: Passage, b: Passage) -> bool:
+    """Two passages of one document on overlapping pages, or adjacent chunks of one page-less section."""
+    if a.source != b.source:
+        return False
+    if a.page is not None and b.page is not None:
+        return a.page <= (b.page_end or b.page) and b.page <= (a.page_end or a.page)
+    return a.section == b.section and abs(a.ordinal - b.ordinal) <= 1
+
+
+def near_duplicate(a: str | set[str], b: str | set[str], threshold: float = 0.8) -> bool:
+    """Most words of the shorter text are in the other (texts, or their token sets)."""
+    ta = a if isinstance(a, set) else set(tokenize([a])[0])
+    tb = b if isinstance(b, set) else set(tokenize([b])[0])
+    if not ta or not tb:
+        return False
+    return len(ta & tb) / min(len(ta), len(tb)) >= threshold

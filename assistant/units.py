@@ -1,0 +1,268 @@
+"""Answer units: the pieces of a passage that a reader can take alone.
+
+A passage (a chunk as printed) is cut into units instead of loose sentences, so that an answer
+never starts mid-sentence, never quotes a heading or an FAQ's question, and keeps what makes a
+fragment readable:
+
+- ``sentence``: a whole sentence of running text;
+- ``item``: a list item, with the sentence that introduces the list (its lead-in, ending in ":");
+- ``row``: a table row as the loaders write it, ``label | Header: cell | Header: cell``;
+- ``faq``: an FAQ answer; its question is used to match, never shown;
+- ``example``: a sentence of a worked example ("Example 2: ...", or under an "Example" heading),
+  which an answer uses only when no general rule answers as well.
+
+Every part a unit shows stands verbatim (up to whitespace) in the passage, so the answer composer's
+check that each cited sentence is copied from its passage holds for units too.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .loaders import heading_of
+
+KINDS = ("sentence", "item", "row", "faq", "example")
+MAX_UNIT_WORDS = 90  # a longer "sentence" is run-on extraction (a flattened table): cut at clause marks
+
+_BULLET = re.compile(r"^\s*(?:[-*\u2022\u25aa\u25cf\u2013]\s+|\(?[a-z]\)\s+|\(?[ivx]{1,4}\)\s+|\d{1,2}[.)]\s+(?=[A-Z(]))")
+_FAQ_QUESTION = re.compile(r"^\s*(?:Q\d*[.:)]\s*|Question\s*\d*[.:]\s*)", re.IGNORECASE)
+_ANSWER_LABEL = re.compile(r"^\s*(?:A\d*[.:)]|Answer[.:])\s*", re.IGNORECASE)
+_EXAMPLE = re.compile(r"^\s*(?:\*\*)?(?:Example|Worked example|Case)\b(?:\s+\d+)?\s*[:.\-\u2013]", re.IGNORECASE)
+_BARE_REPLY = re.compile(r"^(?:yes|no|not necessarily|generally not|usually not)[.!]$", re.IGNORECASE)
+_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}")
+# Sentence ends: . ! ? ; followed by space and a capital, digit, quote or bracket. Abbreviations
+# that end in a full stop do not end a sentence.
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9\u4e00-\u9fff])|(?<=[\u3002\uff01\uff1f])")
+_ABBREVIATIONS = {
+    "e.g.", "i.e.", "etc.", "art.", "arts.", "sec.", "secs.", "co.", "ltd.", "inc.", "corp.",
+    "mr.", "mrs.", "ms.", "dr.", "prof.", "st.", "u.s.", "u.k.", "e.u.", "vs.", "v.", "para.", "cf.", "approx.",
+    "fig.", "p.", "pp.", "jan.", "feb.", "mar.", "apr.", "jun.", "jul.", "aug.", "sep.", "sept.", "oct.", "nov.",
+    "dec.", "ch.", "al.", "ref.", "dept.", "est.", "llc.", "l.p.", "s.a.", "n.v.", "b.v.", "a.g.", "gmbh.",
+}
+_WS = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One answer unit of a passage.
+
+    ``parts`` are what an answer shows, each verbatim in the passage (a list item shows its lead-in
+    and the item); ``match`` is what is scored against the question (an FAQ unit matches on its
+    question and answer together).
+    """
+
+    parts: tuple[str, ...]
+    kind: str
+    match: str
+    position: int  # order within the passage
+    lead_in: str = ""  # the list's introduction, shared by its items
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.parts)
+
+
+@dataclass
+class _Block:
+    kind: str  # "para", "item", "row", "question", "example"
+    lines: list[str]
+
+    @property
+    def text(self) -> str:
+        return normalise(" ".join(self.lines))
+
+
+def is_table_row(line: str) -> bool:
+    """A table row as the loaders write it: cells separated by ' | '."""
+    stripped = line.strip()
+    return stripped.count(" | ") >= 1 and not stripped.startswith("|")
+
+
+def _blocks(text: str, in_example: bool) -> list[_Block]:
+    """Lines grouped into blocks: a block starts at a heading, a list item, a table row, an FAQ
+    question, an example or a blank line; other lines continue the block before them (PDF wraps)."""
+    blocks: list[_Block] = []
+    current: _Block | None = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or _TABLE_RULE.match(line):
+            current = None
+            continue
+        if heading_of(line) is not None:
+            # A heading is context, never an answer; a heading that asks (an FAQ entry) is a question.
+            current = _Block("question", [line]) if line.endswith("?") else None
+            if current is not None:
+                blocks.append(current)
+            continue
+        if line.startswith("|") and line.endswith("|"):  # a Markdown table row as written
+            current = None
+            blocks.append(_Block("pipe", [line]))
+            continue
+        if is_table_row(line):
+            current = None
+            blocks.append(_Block("row", [line]))
+            continue
+        if _BULLET.match(raw):
+            current = _Block("item", [line])
+        elif _FAQ_QUESTION.match(line) or (line.endswith("?") and (current is None or current.kind != "question")):
+            current = _Block("question", [line])
+        elif _EXAMPLE.match(line) or in_example and current is None:
+            current = _Block("example", [line])
+        elif current is None or current.kind == "row":
+            current = _Block("para", [line])
+        else:
+            if current.kind == "question" and current.lines[-1].rstrip().endswith("?"):
+                current = _Block("para", [line])  # the answer after a question
+            else:
+                current.lines.append(line)
+                continue
+        blocks.append(current)
+    return blocks
+
+
+def sentence_ends(text: str) -> list[int]:
+    """Offsets in ``text`` where a sentence ends and the next begins (whitespace may be newlines);
+    abbreviations ("e.g.", "Art.", "Co.") and initials do not end a sentence."""
+    ends: list[int] = []
+    last = 0
+    for match in _BOUNDARY.finditer(text):
+        candidate = text[last : match.start()].rstrip()
+        words = candidate.rsplit(None, 1)
+        last_word = words[-1].lower() if words else ""
+        if last_word in _ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.){1,3}", last_word) or re.search(r"\b[A-Z]\.$", candidate):
+            continue
+        if last_word in {"no.", "nos."} and text[match.end() : match.end() + 1].isdigit():
+            continue  # "No. 5" is a number, "No. Forward it" a reply
+        ends.append(match.end())
+        last = match.end()
+    return ends
+
+
+def split_sentences(text: str) -> list[str]:
+    """Whole sentences of a paragraph, whitespace-normalised."""
+    text = normalise(text)
+    if not text:
+        return []
+    bounds = [0] + sentence_ends(text) + [len(text)]
+    pieces = [text[a:b].strip() for a, b in zip(bounds, bounds[1:])]
+    return [p for piece in pieces if piece for p in _cut_run_on(piece)]
+
+
+def block_starts(text: str) -> list[int]:
+    """Offsets of lines that begin a new block (a heading, list item, table row, FAQ question or
+    example): where a chunk may begin without cutting anything a reader needs."""
+    starts: list[int] = []
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        if stripped and (
+            heading_of(stripped) is not None
+            or _BULLET.match(line)
+            or is_table_row(stripped)
+            or stripped.startswith("|")
+            or _FAQ_QUESTION.match(stripped)
+            or _EXAMPLE.match(stripped)
+        ):
+            starts.append(offset + len(line) - len(line.lstrip()))
+        offset += len(line)
+    return starts
+
+
+def unit_boundaries(text: str) -> list[int]:
+    """Every offset where a chunk may start or end: sentence ends and block starts, sorted."""
+    return sorted(set(sentence_ends(text)) | set(block_starts(text)) - {0})
+
+
+def _cut_run_on(sentence: str) -> list[str]:
+    """A 'sentence' of more than MAX_UNIT_WORDS words is extraction run-on: cut it at '; '."""
+    if len(sentence.split()) <= MAX_UNIT_WORDS:
+        return [sentence]
+    parts = [p.strip() for p in re.split(r"(?<=;)\s+", sentence) if p.strip()]
+    return parts if len(parts) > 1 else [sentence]
+
+
+def _readable(text: str) -> bool:
+    """Worth showing: a few words, some letters, and not a cut-off start."""
+    words = text.split()
+    return len(words) >= 3 and bool(re.search(r"[a-z\u4e00-\u9fff]", text)) and not starts_mid_sentence(text)
+
+
+def starts_mid_sentence(text: str) -> bool:
+    """A fragment: starts in lower case (a cut-off start), with a list marker, or as a numbered heading."""
+    stripped = text.lstrip()
+    if not stripped:
+        return True
+    if _BULLET.match(stripped) and not re.match(r"^\d{1,2}[.)]\s+\d", stripped):
+        return True
+    if heading_of(stripped.split(". ")[0]) is not None and re.match(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+[A-Z]", stripped):
+        return True
+    first = stripped[0]
+    return first.islower() or first in ",;:)]"
+
+
+def _strip_marker(line: str) -> str:
+    return _BULLET.sub("", line, count=1).strip()
+
+
+def split_units(text: str, section: str = "") -> list[Unit]:
+    """The answer units of a passage, in document order."""
+    in_example = bool(re.search(r"\bexamples?\b|\bcase stud", section, re.IGNORECASE))
+    units: list[Unit] = []
+    lead_in = ""
+    header: list[str] | None = None
+    pending_question = ""
+    for block in _blocks(text, in_example):
+        if block.kind != "pipe":
+            header = None
+        if block.kind == "pipe":
+            cells = [c.strip() for c in block.text.strip("|").split("|")]
+            if header is None:
+                header = cells
+                continue
+            labelled = "; ".join(f"{h}: {c}" for h, c in zip(header[1:], cells[1:]) if c)
+            match = f"{cells[0]}: {labelled}" if labelled else cells[0]
+            units.append(Unit((block.text,), "row", match, len(units)))
+            continue
+        if block.kind == "row":
+            units.append(Unit((block.text,), "row", block.text, len(units)))
+            continue
+        if block.kind == "question":
+            question, mark, rest = block.text.partition("?")
+            pending_question = question + mark
+            if not rest.strip():
+                continue  # the answer follows in the next block
+            block = _Block("para", [rest.strip()])
+        if block.kind == "item":
+            item = _strip_marker(block.text)
+            # A discussion question answers nothing; a lower-case item reads on from its lead-in.
+            if item.endswith("?") or not (_readable(item) or lead_in and _readable(item[:1].upper() + item[1:])):
+                continue
+            parts = (lead_in, item) if lead_in else (item,)
+            units.append(Unit(parts, "item", f"{lead_in} {item}".strip(), len(units), lead_in))
+            continue
+        sentences = [s for s in split_sentences(_ANSWER_LABEL.sub("", block.text)) if s]
+        if pending_question:
+            # A bare "Yes." or "No." answers the FAQ's own wording, which the reader does not see.
+            while sentences and sentences[0].endswith("?"):  # the question went on past its first "?"
+                pending_question += " " + sentences.pop(0)
+            while len(sentences) > 1 and _BARE_REPLY.match(sentences[0]):
+                sentences = sentences[1:]
+            answer = " ".join(sentences)
+            if answer and not starts_mid_sentence(answer):
+                units.append(Unit((answer,), "faq", f"{pending_question} {answer}", len(units)))
+            pending_question = ""
+            lead_in = ""
+            continue
+        kind = "example" if block.kind == "example" else "sentence"
+        for sentence in sentences:
+            if sentence.endswith("?"):
+                continue
+            if _readable(sentence):
+                units.append(Unit((sentence,), kind, sentence, len(units)))
+        last = sentences[-1] if sentences else ""
+        lead_in = last if last.endswith(":") and _readable(last) else ""
+    return units

@@ -1,0 +1,63 @@
+"""The one decline decision: calibrated confidence, names lower it but never decide alone."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from assistant.decline import DeclinePolicy, Evidence
+
+
+def sigmoid(x: float) -> float:
+    return 1 / (1 + math.exp(-x))
+
+
+def test_confidence_is_the_sigmoid_of_the_stronger_signal():
+    policy = DeclinePolicy()
+    assert policy.confidence(Evidence(True, best_unit=-3.0, best_passage=1.0)) == pytest.approx(sigmoid(1.0))
+    assert policy.confidence(Evidence(True, best_unit=2.0, best_passage=-1.0)) == pytest.approx(sigmoid(2.0))
+
+
+def test_answers_at_and_above_the_threshold_only():
+    policy = DeclinePolicy(min_confidence=0.5)
+    assert policy.decide(Evidence(True, best_unit=0.0)).answer
+    assert not policy.decide(Evidence(True, best_unit=-0.01)).answer
+
+
+def test_no_answer_unit_means_decline():
+    decision = DeclinePolicy().decide(Evidence(True, best_unit=None, best_passage=9.0))
+    assert not decision.answer and decision.confidence == 0.0 and decision.reason
+
+
+def test_unmatched_names_lower_confidence_by_the_penalty_pro_rata():
+    policy = DeclinePolicy(unmatched_name_penalty=2.0)
+    half = Evidence(True, best_unit=1.0, names=("Dropbox", "Acme"), unmatched_names=("Dropbox",))
+    assert policy.confidence(half) == pytest.approx(sigmoid(0.0))
+
+
+def test_an_unmatched_name_never_decides_alone():
+    """Strong evidence is answered although the question's only name appears nowhere in it."""
+    evidence = Evidence(True, best_unit=6.0, names=("Dropbox",), unmatched_names=("Dropbox",))
+    assert DeclinePolicy().decide(evidence).answer
+
+
+def test_a_named_document_raises_confidence_by_its_prior():
+    policy = DeclinePolicy(named_prior_logits=1.0)
+    assert policy.confidence(Evidence(True, best_unit=0.0, named_document=True)) == pytest.approx(sigmoid(1.0))
+
+
+def test_without_the_reranker_the_dense_threshold_applies():
+    policy = DeclinePolicy(min_dense_similarity=0.6)
+    assert policy.decide(Evidence(False, best_unit=0.61)).answer
+    assert not policy.decide(Evidence(False, best_unit=0.59)).answer
+
+
+def test_the_reason_names_missing_names_when_none_matched():
+    decision = DeclinePolicy().decide(Evidence(True, best_unit=-6.0, names=("Tesla",), unmatched_names=("Tesla",)))
+    assert "Tesla" in decision.reason
+
+
+@pytest.mark.parametrize("bad", [{"min_confidence": 0.0}, {"min_confidence": 1.0}, {"unmatched_name_penalty": -1.0}])
+def test_invalid_parameters_are_refused(bad):
+    with pytest.raises(ValueError):
+        DeclinePolicy(**bad)

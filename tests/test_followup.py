@@ -1,0 +1,40 @@
+"""Follow-ups are searched together with the question they follow; new questions are not."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.followup import HistoryError, Turn, needs_context, parse_history, standalone_question
+
+HISTORY = [
+    Turn("user", "How much is the reward when my invention patent is granted?"),
+    Turn("assistant", "CNY 6,000 per invention patent [1]"),
+]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["And for a utility model?", "What about design patents?", "Who do I send it to?", "And in Germany?", "How long for that?"],
+)
+def test_a_followup_is_joined_to_the_previous_question(question):
+    assert standalone_question(HISTORY, question) == f"{HISTORY[0].content} {question}"
+
+
+@pytest.mark.parametrize("question", ["Can I put our code on GitHub?", "What is the deadline to disclose an invention to the IP Office?"])
+def test_a_new_question_is_searched_as_typed(question):
+    assert not needs_context(question)
+    assert standalone_question(HISTORY, question) == question
+
+
+def test_without_history_the_question_is_unchanged():
+    assert standalone_question([], "And for a utility model?") == "And for a utility model?"
+
+
+def test_a_chain_of_followups_keeps_the_first_subject():
+    history = HISTORY + [Turn("user", "And for a utility model?"), Turn("assistant", "CNY 2,000 [1]")]
+    assert standalone_question(history, "When is it paid?").startswith(HISTORY[0].content + " And for a utility model?")
+
+
+@pytest.mark.parametrize("data", [{}, [{"role": "system", "content": "x"}], [{"role": "user"}], ["hello"]])
+def test_a_malformed_history_is_refused(data):
+    with pytest.raises(HistoryError):
+        parse_history(data)

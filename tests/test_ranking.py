@@ -1,0 +1,85 @@
+"""One ranking key over raw signals; sources diverse by page; each tuned number pinned."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from assistant.ranking import RankingPolicy, near_duplicate, same_place
+from assistant.schema import Passage
+
+
+def passage(id: str, rerank: float | None = 0.0, fused_rank: int = 1, **kw) -> Passage:
+    fields = dict(text=f"text of {id} about topic {id}", source="a.pdf", title="A", section="1. S", page=1, page_end=1, doc_type="policy", version="1", status="current")
+    fields.update(kw)
+    return Passage(id=id, rerank=rerank, fused_rank=fused_rank, **fields)
+
+
+def test_the_key_is_the_rerank_logit_plus_a_fading_fusion_prior():
+    policy = RankingPolicy(fusion_prior=1.0)
+    assert policy.key(passage("a", rerank=2.0, fused_rank=1)) == pytest.approx(3.0)
+    assert policy.key(passage("b", rerank=2.0, fused_rank=4)) == pytest.approx(2.25)
+
+
+def test_without_the_reranker_the_key_is_the_negative_log_fused_rank():
+    assert RankingPolicy().key(passage("a", rerank=None, fused_rank=5)) == pytest.approx(-math.log(5))
+
+
+@pytest.mark.parametrize(
+    "signal, field, amount",
+    [
+        ({"status": "superseded"}, "superseded_penalty", -4.0),
+        ({"doc_type": "lecture"}, "doc_type_penalty", -1.0),
+        ({"named": True}, "named_document_bonus", 1.0),
+    ],
+)
+def test_each_adjustment_moves_the_key_by_its_parameter(signal, field, amount):
+    policy = RankingPolicy()
+    plain, adjusted = passage("a", rerank=1.0), passage("b", rerank=1.0, **signal)
+    assert policy.key(adjusted) - policy.key(plain) == pytest.approx(amount)
+
+
+def test_rank_sets_score_to_the_key_and_sorts_best_first():
+    policy = RankingPolicy()
+    ranked = policy.rank([passage("a", rerank=-1.0), passage("b", rerank=5.0, fused_rank=3), passage("c", rerank=2.0, named=True)])
+    assert [p.id for p in ranked] == ["b", "c", "a"]
+    assert [p.score for p in ranked] == sorted((p.score for p in ranked), reverse=True)
+    assert all(p.score == round(policy.key(p), 4) for p in ranked)
+
+
+def test_select_keeps_one_passage_per_page():
+    ranked = [passage("a", page=3, page_end=3), passage("b", page=3, page_end=4, text="other words here entirely"), passage("c", page=5, page_end=5, text="and something else")]
+    assert [p.id for p in RankingPolicy().select(ranked, 3)] == ["a", "c"]
+
+
+def test_select_keeps_adjacent_chunks_of_a_pageless_section_apart():
+    ranked = [
+        passage("a", page=None, page_end=None, ordinal=4, text="alpha beta gamma"),
+        passage("b", page=None, page_end=None, ordinal=5, text="delta epsilon zeta"),
+        passage("c", page=None, page_end=None, ordinal=9, text="eta theta iota"),
+    ]
+    assert [p.id for p in RankingPolicy().select(ranked, 3)] == ["a", "c"]
+
+
+def test_select_drops_near_duplicates_from_other_documents():
+    ranked = [passage("a", text="employees disclose inventions within thirty days"), passage("b", source="b.pdf", text="employees disclose inventions within thirty days!")]
+    assert [p.id for p in RankingPolicy().select(ranked, 2)] == ["a"]
+
+
+def test_same_place_needs_the_same_source():
+    assert not same_place(passage("a"), passage("b", source="b.pdf"))
+
+
+def test_near_duplicate_threshold_is_a_share_of_the_shorter_text():
+    assert near_duplicate("one two three four five", "one two three four six", threshold=0.8)
+    assert not near_duplicate("one two three four five", "one two three nine ten", threshold=0.8)
+
+
+@pytest.mark.parametrize("bad", [{"superseded_penalty": -1.0}, {"duplicate_overlap": 0.0}, {"fusion_prior": -0.5}])
+def test_invalid_parameters_are_refused(bad):
+    with pytest.raises(ValueError):
+        RankingPolicy(**bad)
+
+
+def test_parameters_are_reported():
+    assert RankingPolicy().to_dict()["superseded_penalty"] == 4.0

@@ -1,0 +1,94 @@
+"""Answer units: whole sentences, items with their lead-in, table rows, FAQ answers, examples."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.units import split_sentences, split_units, starts_mid_sentence
+
+
+def kinds(text: str, section: str = "") -> list[tuple[str, str]]:
+    return [(u.kind, u.text) for u in split_units(text, section)]
+
+
+def test_wrapped_pdf_lines_make_whole_sentences():
+    text = "The employee must disclose the invention within 30 days of\nconception. The IP Office acknowledges it within 5 working\ndays."
+    assert kinds(text) == [
+        ("sentence", "The employee must disclose the invention within 30 days of conception."),
+        ("sentence", "The IP Office acknowledges it within 5 working days."),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("See Art. 6 of the law. It applies.", ["See Art. 6 of the law.", "It applies."]),
+        ("Filed under No. 5 of 2020. Done here.", ["Filed under No. 5 of 2020.", "Done here."]),
+        ("No. Forward it within 24 hours.", ["No.", "Forward it within 24 hours."]),
+        ("Use e.g. Form IP-01 now. Then wait.", ["Use e.g. Form IP-01 now.", "Then wait."]),
+        ("Corvane Co., Ltd. owns it. Yes.", ["Corvane Co., Ltd. owns it.", "Yes."]),
+    ],
+)
+def test_abbreviations_do_not_end_a_sentence(text, expected):
+    assert split_sentences(text) == expected
+
+
+def test_list_items_carry_their_lead_in():
+    text = "The following rules apply:\n- Company code must never be pasted into public AI chat services;\n- commit messages must state AI use."
+    units = split_units(text)
+    assert [u.kind for u in units] == ["sentence", "item", "item"]
+    assert units[1].parts == ("The following rules apply:", "Company code must never be pasted into public AI chat services;")
+    assert units[1].lead_in == "The following rules apply:"
+
+
+def test_a_table_row_is_one_unit():
+    text = "Reward on grant of an invention patent | Amount or rate: CNY 6,000 per patent | When paid: Within 3 months"
+    assert kinds(text) == [("row", text)]
+
+
+def test_an_faq_answer_is_shown_without_its_question_but_matched_with_it():
+    text = "Q1. I received a warning letter on Friday. Can it wait until Monday? No.\nForward it to the IP Office within 24 hours."
+    (unit,) = split_units(text)
+    assert unit.kind == "faq"
+    assert unit.text == "Forward it to the IP Office within 24 hours."
+    assert "Can it wait until Monday?" in unit.match and "Can it wait" not in unit.text
+
+
+def test_an_faq_heading_that_asks_is_the_question_of_the_next_answer():
+    text = "17.3 How much do I receive if my invention patent is granted?\nCNY 6,000 per invention patent, paid within 3 months."
+    (unit,) = split_units(text)
+    assert unit.kind == "faq" and unit.text.startswith("CNY 6,000")
+
+
+def test_examples_are_marked_as_examples():
+    text = "An invention made at night is a service invention.\nExample 1: Li Na designs a tray at night. This is a service invention."
+    assert [k for k, _ in kinds(text)] == ["sentence", "example", "example"]
+
+
+def test_sentences_under_an_example_heading_are_examples():
+    assert [k for k, _ in kinds("Wang works nights. He invents a ramp.", "Slide 6 - Worked Examples > Example 1")] == ["example", "example"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "17. Frequently Asked Questions",
+        "Discussion: How should the sales engineer respond, and why?",
+        "1. Should Corvane join the pool? Who would be the licensors?",
+    ],
+)
+def test_headings_and_questions_are_never_units(text):
+    assert split_units(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("which the Company owns.", True),
+        ("- a bullet marker", True),
+        ("3.2 Deadline and form The employee", True),
+        ("The Company owns it.", False),
+        ("CNY 6,000 per patent.", False),
+    ],
+)
+def test_fragments_are_recognised(text, fragment):
+    assert starts_mid_sentence(text) is fragment
