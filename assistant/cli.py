@@ -65,6 +65,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as exc:
             print(f"error: cannot read gold file {path}: {exc}", file=sys.stderr)
             return 2
+    if args.split:
+        questions = [q for q in questions if q.split == args.split]
+        if not questions:
+            print(f"error: no questions with split {args.split!r}", file=sys.stderr)
+            return 2
     try:
         assistant = Assistant(settings)
         assistant.require_documents()
@@ -141,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--gold", help="JSONL questions with gold sources and pages (and optional facts)")
     ev.add_argument("--followups", help="JSONL follow-up cases: history, question, gold, facts")
     ev.add_argument("--store", help="Chroma store folder")
+    ev.add_argument("--split", help="only questions with this split (e.g. tune or heldout)")
     ev.add_argument("--k", type=int, default=5)
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--no-rerank", action="store_true")

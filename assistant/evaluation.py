@@ -32,6 +32,7 @@ class GoldQuestion:
     answerable: bool
     facts: tuple[tuple[str, ...], ...] = ()
     history: tuple[dict, ...] = ()
+    split: str = ""  # "tune" or "heldout" where a file is split for tuning hygiene
 
 
 @dataclass
@@ -144,6 +145,7 @@ def read_gold(path: Path) -> list[GoldQuestion]:
                     answerable=bool(row.get("answerable", bool(row.get("gold")))),
                     facts=_facts(row.get("facts")),
                     history=tuple(row.get("history") or ()),
+                    split=str(row.get("split") or ""),
                 )
             )
         except (KeyError, TypeError, ValueError) as exc:
