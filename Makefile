@@ -23,8 +23,11 @@ install: $(VENV)/.installed
 ingest: install
 	$(PY) ingest.py || [ $$? -eq 3 ]
 
+# Bound to this machine only: serving on a network needs sign-in and roles (see README, Serving).
+ADDRESS ?= 127.0.0.1
+
 run: ingest
-	$(VENV)/bin/streamlit run streamlit_app.py --server.headless true --browser.gatherUsageStats false
+	$(VENV)/bin/streamlit run streamlit_app.py --server.headless true --server.address $(ADDRESS) --browser.gatherUsageStats false
 
 test: install
 	$(PY) -m pytest

@@ -5,7 +5,8 @@ import streamlit as st
 
 from assistant.config import load_settings
 from assistant.feedback import FeedbackLog
-from assistant.presentation import citation_label, pages_label
+from assistant.followup import Turn
+from assistant.presentation import citation_label, pages_label, plain_text
 from assistant.service import Assistant, EmptyStoreError
 
 st.set_page_config(page_title="IP Policy Assistant", page_icon=":scales:", layout="wide")
@@ -63,14 +64,18 @@ if "messages" not in st.session_state:
 
 def show_answer(message: dict) -> None:
     answer = message["answer"]
-    st.markdown(answer["answer"])
+    # Everything below comes from documents or users: shown as text, never as live Markdown/HTML.
+    st.markdown(plain_text(answer["answer"]))
+    if answer.get("standalone_question") and answer["standalone_question"] != answer["question"]:
+        st.caption("Searched as: " + plain_text(answer["standalone_question"]))
     for citation in answer["citations"]:
         label = citation_label(citation)
-        with st.expander(label):
-            st.markdown(f"**{citation['title']}**" + (f", version {citation['version']}" if citation.get("version") else ""))
+        with st.expander(plain_text(label)):
+            version = f", version {citation['version']}" if citation.get("version") else ""
+            st.markdown(f"**{plain_text(citation['title'])}**" + plain_text(version))
             if citation.get("superseded"):
                 st.warning("This passage comes from a superseded version of the document.")
-            st.caption(f"{citation['source']} · {pages_label(citation)} · {citation['section'] or 'no section'}")
+            st.caption(plain_text(f"{citation['source']} · {pages_label(citation)} · {citation['section'] or 'no section'}"))
             st.text(citation["text"])
     verdict = st.radio(
         "Is this answer right?",
@@ -87,19 +92,27 @@ def show_answer(message: dict) -> None:
 for message in st.session_state.messages:
     with st.chat_message(message["role"]):
         if message["role"] == "user":
-            st.markdown(message["content"])
+            st.markdown(plain_text(message["content"]))
         else:
             show_answer(message)
 
 question = st.chat_input("Ask about IP rules, e.g. Who owns an invention I made on the night shift?")
 if question:
+    history = [
+        Turn("user", m["content"]) if m["role"] == "user" else Turn("assistant", m["answer"]["answer"])
+        for m in st.session_state.messages
+    ]
     st.session_state.messages.append({"role": "user", "content": question})
     with st.chat_message("user"):
-        st.markdown(question)
+        st.markdown(plain_text(question))
     with st.chat_message("assistant"):
         with st.spinner("Searching the documents..."):
             answer = assistant.ask(
-                question, k=k, source=source.strip() or None, doc_type=None if doc_type == "all" else doc_type
+                question,
+                k=k,
+                source=source.strip() or None,
+                doc_type=None if doc_type == "all" else doc_type,
+                history=history,
             )
         message = {"role": "assistant", "answer": answer.to_json(), "id": feedback.record_answer(answer)}
         st.session_state.messages.append(message)

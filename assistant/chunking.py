@@ -133,10 +133,13 @@ def context_header(document: LoadedDocument, section: str, max_tokens: int) -> s
     return " ".join(kept).rstrip(" |")
 
 
-def chunk_id(source: str, doc_sha256: str, ordinal: int) -> str:
-    """Stable across runs for the same file content, different when the content changes."""
+def chunk_id(source: str, indexed_text: str, occurrence: int = 0) -> str:
+    """From the chunk's content, not the file's: the same text (with the same context header) in
+    the same document keeps its id when other pages change, so an edit re-embeds only the chunks
+    it touched. ``occurrence`` tells identical chunks of one document apart."""
+    digest = hashlib.sha1(f"{source}\0{indexed_text}\0{occurrence}".encode("utf-8")).hexdigest()[:20]
     prefix = hashlib.sha1(source.encode("utf-8")).hexdigest()[:12]
-    return f"{prefix}-{doc_sha256[:12]}-{ordinal:05d}"
+    return f"{prefix}-{digest}"
 
 
 def pack_units(text: str, chunk_tokens: int, overlap_tokens: int) -> list[tuple[int, int]]:
@@ -188,6 +191,7 @@ def pack_units(text: str, chunk_tokens: int, overlap_tokens: int) -> list[tuple[
 
 def chunk_document(document: LoadedDocument, chunk_tokens: int, overlap_tokens: int, header_tokens: int) -> list[Chunk]:
     chunks: list[Chunk] = []
+    seen: dict[str, int] = {}  # indexed text -> how many chunks of this document already have it
     for run in _runs(document.segments):
         header = context_header(document, run.section, header_tokens)
         for start, end in pack_units(run.text, chunk_tokens, overlap_tokens):
@@ -199,11 +203,14 @@ def chunk_document(document: LoadedDocument, chunk_tokens: int, overlap_tokens: 
             first_page = _page_at(run, start)
             last_page = _page_at(run, start + len(text) - 1)
             ordinal = len(chunks)
+            indexed = f"{header}\n{text}"
+            occurrence = seen.get(indexed, 0)
+            seen[indexed] = occurrence + 1
             chunks.append(
                 Chunk(
-                    id=chunk_id(document.source, document.sha256, ordinal),
+                    id=chunk_id(document.source, indexed, occurrence),
                     text=text,
-                    indexed_text=f"{header}\n{text}",
+                    indexed_text=indexed,
                     source=document.source,
                     title=document.title,
                     section=run.section,

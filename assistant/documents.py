@@ -33,9 +33,12 @@ class DocumentDirectory:
         self.records = records
         self.lexical = lexical
         self.status = self._effective_status(records)
-        self._name_tokens = {
-            source: set(tokenize([f"{r.title} {r.parties} {r.doc_id} {r.preamble}"])[0]) for source, r in records.items()
-        }
+        self._name_tokens = {source: _name_tokens(r) for source, r in records.items()}
+        # How many documents go by a word: for words that only the names hold in joined-up form.
+        self._name_df: dict[str, int] = {}
+        for tokens in self._name_tokens.values():
+            for token in tokens:
+                self._name_df[token] = self._name_df.get(token, 0) + 1
 
     @staticmethod
     def _effective_status(records: dict[str, DocumentRecord]) -> dict[str, str]:
@@ -77,11 +80,11 @@ class DocumentDirectory:
         total = len(self.records)
         limit = max(3, math.ceil(0.06 * total))
         question_tokens = set(tokenize([question])[0])
-        distinctive = {
-            t: self.lexical.document_frequency(t)
-            for t in question_tokens
-            if len(t) >= 3 and 0 < self.lexical.document_frequency(t) <= limit
-        }
+        distinctive = {}
+        for t in question_tokens:
+            df = self.lexical.document_frequency(t) or self._name_df.get(t, 0)
+            if len(t) >= 3 and 0 < df <= limit:
+                distinctive[t] = df
         if not distinctive:
             return NamedDocuments(frozenset(), ())
         capitalised = set()
@@ -104,6 +107,16 @@ class DocumentDirectory:
         chosen = {s for s, v in scores.items() if v >= 0.7 * best}
         words = sorted({w for s in chosen for w in matched_words[s]})
         return NamedDocuments(frozenset(chosen), tuple(words))
+
+
+def _name_tokens(record: DocumentRecord) -> set[str]:
+    """Words a document goes by: its title, parties, id and opening words, plus each pair of
+    adjacent title words written as one ("Data Call" also as "DataCall", "Web MD" as "WebMD"),
+    the way company names are often typed."""
+    tokens = set(tokenize([f"{record.title} {record.parties} {record.doc_id} {record.preamble}"])[0])
+    words = re.findall(r"[A-Za-z]+", record.title)
+    tokens.update(t for a, b in zip(words, words[1:]) for t in tokenize([a + b])[0])
+    return tokens
 
 
 def _glob_match(source: str, pattern: str) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .presentation import citation_label
+from .presentation import citation_label, spreadsheet_safe
 from .schema import Answer
 
 VERDICTS = ("right", "wrong")
@@ -93,7 +93,7 @@ class FeedbackLog:
         writer = csv.writer(buffer)
         writer.writerow(ReviewRow.__dataclass_fields__)
         for row in self.rows():
-            writer.writerow(row.__dict__.values())
+            writer.writerow([spreadsheet_safe(v) for v in row.__dict__.values()])
         return buffer.getvalue()
 
 

@@ -76,9 +76,15 @@ class Ingestor:
                 todo.append((source, path, True))
 
         embeddings = get_embeddings(self.settings.embed_batch_size) if todo else None
+        # A file whose records say it was chunked differently (other settings or chunker) is
+        # re-chunked in full: none of its old chunk ids can be trusted to match.
+        rechunk = {source for source, _, existed in todo if existed and records[source].chunker != self.chunker}
+        for source in rechunk:
+            self.store.delete_document(source)
         for position, (source, path, existed) in enumerate(todo, start=1):
             if self.progress:
                 self.progress(position, len(todo), source)
+            reuse = existed and source not in rechunk  # its stored chunks may be kept
             try:
                 document = load_document(path, corpus_dir)
                 chunks = chunk_document(
@@ -86,16 +92,25 @@ class Ingestor:
                 )
                 if not chunks:
                     raise DocumentError("no text to index")
-                vectors = embeddings.embed_documents([c.indexed_text for c in chunks])
+                # Chunk ids come from content: only chunks the store lacks are embedded (a one-page
+                # edit re-embeds that page's chunks); the others keep their vectors.
+                held = self.store.chunk_ids(source) if reuse else set()
+                fresh = [c for c in chunks if c.id not in held]
+                vectors = embeddings.embed_documents([c.indexed_text for c in fresh]) if fresh else []
             except Exception as exc:  # one bad file never stops the rest
                 reason = str(exc) if isinstance(exc, DocumentError) else f"{type(exc).__name__}: {exc}"
                 report.failed[source] = reason
                 if existed:  # the old version no longer matches the file: do not keep answering from it
                     self.store.delete_document(source)
                 continue
-            if existed:
-                self.store.delete_document(source)
-            self.store.add_chunks(chunks, vectors)
+            if reuse:
+                # Record first, so no half-updated document is served; a crash from here on leaves
+                # chunks without a record, which the next run removes and redoes.
+                self.store.delete_record(source)
+                wanted = {c.id for c in chunks}
+                self.store.delete_chunks(sorted(held - wanted))
+                self.store.update_metadata([c for c in chunks if c.id in held])
+            self.store.add_chunks(fresh, vectors)
             self.store.put_document(
                 DocumentRecord(
                     source=source,
@@ -112,7 +127,7 @@ class Ingestor:
                 )
             )
             (report.updated if existed else report.added).append(source)
-            report.chunks += len(chunks)
+            report.chunks += len(fresh)
 
         self.refresh_lexical_index()
         report.seconds = time.perf_counter() - started

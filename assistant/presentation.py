@@ -16,3 +16,25 @@ def citation_label(citation: dict) -> str:
     flag = " [SUPERSEDED]" if citation.get("superseded") else ""
     pages = f", {pages_label(citation)}" if citation.get("page") else ""
     return f"[{citation['n']}] {citation['title']}{version}{pages}{section}{flag}"
+
+
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~:$&=")
+
+
+def plain_text(text: str) -> str:
+    """Document or user text made inert for ``st.markdown``: every character Markdown, HTML or
+    Streamlit's own syntax (``:red[...]``, ``:emoji:``, ``$math$``) could act on is
+    backslash-escaped, so a policy holding ``![](http://host/beacon.png)``, a link or
+    ``<img onerror=...>`` shows as the characters it is and loads, links or runs nothing."""
+    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in text)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A CSV cell that a spreadsheet would run as a formula (=, +, -, @, tab, CR first) is
+    prefixed with an apostrophe, which spreadsheets show as text (OWASP's CSV injection advice)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value

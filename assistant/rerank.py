@@ -41,7 +41,9 @@ class CrossEncoderReranker:
         if actual != MODEL_SHA256:
             raise RerankerUnavailable(f"reranker model hash mismatch: {actual} != {MODEL_SHA256}")
         self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
-        self.tokenizer.enable_truncation(max_length=max_tokens, strategy="only_second")
+        # "longest_first": a pasted email as the question is cut too, not only the passage (which
+        # "only_second" requires to be long enough to absorb the whole overflow).
+        self.tokenizer.enable_truncation(max_length=max_tokens, strategy="longest_first")
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads

@@ -109,6 +109,24 @@ class ChunkStore:
                 metadatas=[c.metadata() for c in part],
             )
 
+    def chunk_ids(self, source: str) -> set[str]:
+        """Ids of the chunks a document has in the store."""
+        return set(self.chunks.get(where={"source": source}, include=[])["ids"])
+
+    def delete_chunks(self, ids: list[str]) -> None:
+        for start in range(0, len(ids), _CHROMA_MAX_BATCH):
+            self.chunks.delete(ids=ids[start : start + _CHROMA_MAX_BATCH])
+
+    def update_metadata(self, chunks: list[Chunk]) -> None:
+        """New page numbers, ordinals and file hash for chunks whose text (and vector) did not change."""
+        for start in range(0, len(chunks), _CHROMA_MAX_BATCH):
+            part = chunks[start : start + _CHROMA_MAX_BATCH]
+            self.chunks.update(ids=[c.id for c in part], metadatas=[c.metadata() for c in part])
+
+    def delete_record(self, source: str) -> None:
+        """Withdraw a document from answers while its chunks are brought up to date."""
+        self.documents.delete(ids=[_record_id(source)])
+
     def chunk_sources(self) -> dict[str, int]:
         """How many chunks each source has in the store."""
         counts: dict[str, int] = {}

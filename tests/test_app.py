@@ -19,6 +19,11 @@ def app_env(monkeypatch, sample_settings, tmp_path):
     return tmp_path / "reviews.jsonl"
 
 
+def shown(value: str) -> str:
+    """Text as the reader sees it: the app backslash-escapes document and user text."""
+    return re.sub(r"\\(.)", r"\1", value)
+
+
 def fresh_app() -> AppTest:
     import streamlit as st
 
@@ -31,9 +36,9 @@ def test_question_gets_a_cited_answer_with_expandable_sources(app_env):
     assert not at.exception
     at.chat_input[0].set_value("Who owns an invention I made on the night shift?").run()
     assert not at.exception
-    answer_text = " ".join(m.value for m in at.markdown)
+    answer_text = " ".join(shown(m.value) for m in at.markdown)
     assert re.search(r"\[\d+\]", answer_text), answer_text
-    labels = [e.label for e in at.expander]
+    labels = [shown(e.label) for e in at.expander]
     assert labels and labels[0].startswith("[1] ")
     assert any("Service Inventions Policy" in label and "p." in label for label in labels)
     assert app_env.exists(), "the answer is recorded in the review log"
@@ -45,7 +50,7 @@ def test_chat_history_is_kept(app_env):
     at.chat_input[0].set_value("How do I reset my VPN password?").run()
     assert not at.exception
     assert len(at.chat_message) == 4
-    assert "don't cover" in at.chat_message[3].markdown[0].value
+    assert "don't cover" in shown(at.chat_message[3].markdown[0].value)
 
 
 def test_marking_an_answer_is_logged(app_env):
@@ -65,3 +70,13 @@ def test_empty_store_shows_how_to_ingest(monkeypatch, tmp_path):
     assert not at.exception
     assert any("ingest" in w.value for w in at.warning)
     assert not at.chat_input
+
+
+def test_a_followup_in_the_chat_is_searched_with_the_question_before_it(app_env):
+    at = fresh_app().run()
+    at.chat_input[0].set_value("How much is the reward when my invention patent is granted?").run()
+    at.chat_input[0].set_value("And for a utility model?").run()
+    assert not at.exception
+    reply = " ".join(shown(m.value) for m in at.chat_message[3].markdown)
+    assert "2,000" in reply, reply
+    assert any("Searched as: How much is the reward" in shown(c.value) for c in at.chat_message[3].caption)

@@ -220,3 +220,29 @@ def test_a_running_assistant_sees_another_process_ingest(small_corpus, ingest, r
     answer = assistant.ask(question)
     assert answer.grounded and answer.citations[0].source == "policies/cross-border-ip-disputes.pdf"
     assert "policies/open-source-software.pdf" not in {c.source for c in assistant.ask("Can I put our code on GitHub?").citations}
+
+
+def test_editing_one_page_re_embeds_only_the_chunks_that_changed(tmp_path, embeddings):
+    """Chunk ids come from content: an edit to one section keeps every other chunk and its vector."""
+    from assistant.ingest import Ingestor
+    from assistant.store import ChunkStore
+
+    from .conftest import make_settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    sections = [f"## {i}. Section {i}\n\n" + " ".join(f"Rule {i}.{j} says that staff must follow step {j}." for j in range(12)) for i in range(1, 7)]
+    policy = corpus / "policy.md"
+    policy.write_text("# Policy\n\n" + "\n\n".join(sections))
+    settings = make_settings(tmp_path / "store", corpus)
+    first = Ingestor(settings).run(corpus)
+    store = ChunkStore(settings)
+    before = store.chunk_ids("policy.md")
+    sections[2] = sections[2].replace("step 3.", "step three, in writing.")
+    policy.write_text("# Policy\n\n" + "\n\n".join(sections))
+    second = Ingestor(settings).run(corpus)
+    after = ChunkStore(settings).chunk_ids("policy.md")
+    assert second.updated == ["policy.md"]
+    assert 0 < second.chunks < first.chunks / 3
+    assert len(after - before) == second.chunks
+    assert len(before & after) >= len(before) - second.chunks
