@@ -43,6 +43,7 @@ class QuestionResult:
     grounded: bool
     rank: int | None  # 1-based rank of the first hit among shown passages
     seconds: float
+    doc_rank: int | None = None  # 1-based rank of the first shown passage from a gold document (any page)
     has_facts: bool = False  # the gold line lists facts for this question
     facts_found: bool = False  # a grounded answer holds every fact group
     fragment: bool = False  # a grounded answer has a sentence that starts mid-sentence, as a marker or a heading
@@ -63,6 +64,12 @@ class EvalReport:
     def hit_at(self, n: int, category: str | None = None) -> float | None:
         rows = self._answerable(category)
         return sum(1 for r in rows if r.rank is not None and r.rank <= n) / len(rows) if rows else None
+
+    def document_hit_at(self, n: int) -> float | None:
+        """The right document among the first ``n`` sources, whatever the page: with hit@k this
+        tells a wrong document from a right document shown at the wrong page."""
+        rows = self._answerable()
+        return sum(1 for r in rows if r.doc_rank is not None and r.doc_rank <= n) / len(rows) if rows else None
 
     def mrr(self, category: str | None = None) -> float | None:
         rows = self._answerable(category)
@@ -96,6 +103,8 @@ class EvalReport:
             "k": self.k,
             "hit_at_1": _round(self.hit_at(1)),
             "hit_at_k": _round(self.hit_at(self.k)),
+            "document_hit_at_1": _round(self.document_hit_at(1)),
+            "document_hit_at_k": _round(self.document_hit_at(self.k)),
             "mrr": _round(self.mrr()),
             "refusal_accuracy": _round(self.refusal_accuracy()),
             "answered_rate": _round(self.answered_rate()),
@@ -215,6 +224,7 @@ def evaluate(assistant, questions: list[GoldQuestion], k: int = 5) -> EvalReport
         answer = assistant.ask(question.question, k=k, history=history)
         seconds = time.perf_counter() - started
         rank = next((c.n for c in answer.citations if is_hit(c, question.gold)), None)
+        doc_rank = next((c.n for c in answer.citations if any(_same_source(c.source, str(g.get("source", ""))) for g in question.gold)), None)
         report.results.append(
             QuestionResult(
                 question.id,
@@ -223,6 +233,7 @@ def evaluate(assistant, questions: list[GoldQuestion], k: int = 5) -> EvalReport
                 answer.grounded,
                 rank,
                 seconds,
+                doc_rank=doc_rank,
                 has_facts=bool(question.facts),
                 facts_found=answer.grounded and holds_facts(answer.answer, question.facts),
                 fragment=answer.grounded and has_fragment(answer.answer),
@@ -238,6 +249,7 @@ def format_report(report: EvalReport) -> str:
         f"questions {data['questions']} (answerable {data['answerable']}), k={data['k']}",
         f"hit@1 {fmt(data['hit_at_1'])}  hit@{data['k']} {fmt(data['hit_at_k'])}  MRR {fmt(data['mrr'])}  "
         f"refusal accuracy {fmt(data['refusal_accuracy'])}  answered {fmt(data['answered_rate'])}",
+        f"right document @1 {fmt(data['document_hit_at_1'])}  @{data['k']} {fmt(data['document_hit_at_k'])}",
         f"fact recall {fmt(data['fact_recall'])}  fragment rate {fmt(data['fragment_rate'])}",
         f"query ms p50 {data['query_ms_p50']}  p95 {data['query_ms_p95']}",
         "",

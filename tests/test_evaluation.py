@@ -68,3 +68,40 @@ def test_sample_gold_file_is_valid():
     for question in questions:
         for entry in question.gold:
             assert (PROJECT_ROOT / "corpus" / entry["source"]).is_file()
+
+
+def test_facts_need_every_group_and_any_alternative():
+    from assistant.evaluation import holds_facts
+
+    facts = (("24 hours",), ("IP Office", "Legal & IP"))
+    assert holds_facts("Forward it to the ip office within 24  hours. [1]", facts)
+    assert not holds_facts("Forward it within 24 hours. [1]", facts)
+
+
+@pytest.mark.parametrize(
+    "answer, fragment",
+    [
+        ("The Company owns it. [1]", False),
+        ("The Company owns it. [1] which is paid later. [2]", True),
+        ("- a bullet copied as it stands [1]", True),
+        ("3.2 Deadline and form The employee must [1]", True),
+    ],
+)
+def test_fragment_detection_reads_each_cited_piece(answer, fragment):
+    from assistant.evaluation import has_fragment
+
+    assert has_fragment(answer) is fragment
+
+
+def test_fact_recall_and_fragment_rate_are_reported(tmp_path):
+    from assistant.evaluation import EvalReport, QuestionResult
+
+    report = EvalReport(k=5)
+    report.results = [
+        QuestionResult("a", "c", True, True, 1, 0.1, doc_rank=1, has_facts=True, facts_found=True),
+        QuestionResult("b", "c", True, True, None, 0.1, doc_rank=2, has_facts=True, facts_found=False, fragment=True),
+    ]
+    data = report.to_json()
+    assert data["fact_recall"] == 0.5 and data["fragment_rate"] == 0.5
+    assert data["document_hit_at_k"] == 1.0 and data["hit_at_k"] == 0.5
+    assert data["facts_missed"] == ["b"] and data["fragments"] == ["b"]
