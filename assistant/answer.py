@@ -44,8 +44,8 @@ class SelectionPolicy:
 
     # Units are drawn from the best passages only: lower ones rarely hold the rule, and each
     # unit costs a cross-encoder pass.
-    unit_passages: int = 3
-    max_scored_units: int = 40  # a latency bound: units beyond it (by passage and position) are not read
+    unit_passages: int = 5
+    max_scored_units: int = 60  # a latency bound: units beyond it (by passage and position) are not read
     max_units: int = 3  # an answer states the rule, not the passage
     # Units scoring within this margin of the best are read with it (the rule and its condition).
     margin: float = 2.5
@@ -61,6 +61,10 @@ class SelectionPolicy:
     # A unit that names the kind of a product the question names ("consumer messaging apps" for
     # "WeChat") states the rule about it, which the cross-encoder, not knowing the brand, underrates.
     kind_match_bonus: float = 3.0
+    # A unit the cross-encoder scores at least this high is relevant in itself (log-odds 0: even
+    # odds), enough to support the best unit or to keep superseded versions out of the answer.
+    relevant: float = 0.0
+    relevant_dense: float = 0.45
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -145,6 +149,12 @@ class AnswerComposer:
         if not scored:
             return Selection([], None)
         margin = self.policy.margin if reranked else self.policy.margin_dense
+        # A current rule outranks a superseded one: where any unit of a current document is
+        # relevant in itself, units of superseded versions are not candidates at all.
+        relevant = self.policy.relevant if reranked else self.policy.relevant_dense
+        current = [s for s in scored if not passages[s.n - 1].superseded]
+        if len(current) < len(scored) and any(s.score >= relevant for s in current):
+            scored = current
         values = {id(s): self.value(s, passages, reranked, kinds) for s in scored}
         ranked = sorted(scored, key=lambda s: values[id(s)], reverse=True)
         best = ranked[0]
@@ -156,7 +166,8 @@ class AnswerComposer:
                 break
             if passages[candidate.n - 1].source != source:
                 continue
-            if reranked and candidate.score < 0:  # a supporting unit must be relevant itself
+            if candidate.score < relevant:
+                continue  # a supporting unit must be relevant itself
                 continue
             if candidate.unit.kind == "example" and best.unit.kind != "example":
                 continue

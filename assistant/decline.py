@@ -43,7 +43,7 @@ class Decision:
 class DeclinePolicy:
     # Calibrated by benchmarks/calibrate_refusal.py on the tuning half of the gold questions:
     # below this confidence the documents are taken not to answer.
-    min_confidence: float = 0.24
+    min_confidence: float = 0.5
     # A question naming a document the store holds is about that document: its prior odds of
     # being answerable are higher, by this many logits.
     named_prior_logits: float = 1.0
@@ -55,7 +55,7 @@ class DeclinePolicy:
     # (which does not know the brand) makes of it. Worth this many logits.
     kind_match_logits: float = 3.0
     # The same decision without the reranker, on the cosine scale (calibrated the same way).
-    min_dense_similarity: float = 0.6
+    min_dense_similarity: float = 0.54
     # Cosine equivalents of the two adjustments above.
     named_prior_dense: float = 0.05
     unmatched_name_penalty_dense: float = 0.1

@@ -208,6 +208,35 @@ def _strip_marker(line: str) -> str:
     return _BULLET.sub("", line, count=1).strip()
 
 
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|me|my|we|our|us)\b", re.IGNORECASE)
+
+
+def faq_entries(sentences: list[str]) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """(sentences before the first question, [(question, answer sentences)]).
+
+    A question is one or more sentences ending in "?", together with a first-person statement just
+    before it ("I found a useful library. Do I need a form?"); its answer is what follows up to
+    the next question.
+    """
+    leading: list[str] = []
+    entries: list[tuple[list[str], list[str]]] = []
+    for sentence in sentences:
+        if sentence.endswith("?"):
+            if entries and not entries[-1][1]:
+                entries[-1][0].append(sentence)  # the question goes on
+                continue
+            context: list[str] = []
+            previous = entries[-1][1] if entries else leading
+            if previous and _FIRST_PERSON.search(previous[-1]) and not previous[-1].endswith(":"):
+                context = [previous.pop()]
+            entries.append((context + [sentence], []))
+        elif entries:
+            entries[-1][1].append(sentence)
+        else:
+            leading.append(sentence)
+    return leading, [(" ".join(q), a) for q, a in entries]
+
+
 def split_units(text: str, section: str = "") -> list[Unit]:
     """The answer units of a passage, in document order."""
     in_example = bool(re.search(r"\bexamples?\b|\bcase stud", section, re.IGNORECASE))
@@ -228,7 +257,10 @@ def split_units(text: str, section: str = "") -> list[Unit]:
             units.append(Unit((block.text,), "row", match, len(units)))
             continue
         if block.kind == "row":
-            units.append(Unit((block.text,), "row", block.text, len(units)))
+            # A row reads with the sentence that introduces its table ("... within the following
+            # deadlines:"), as a list item does with its lead-in.
+            parts = (lead_in, block.text) if lead_in else (block.text,)
+            units.append(Unit(parts, "row", f"{lead_in} {block.text}".strip(), len(units), lead_in))
             continue
         if block.kind == "question":
             question, mark, rest = block.text.partition("?")
@@ -245,6 +277,23 @@ def split_units(text: str, section: str = "") -> list[Unit]:
             units.append(Unit(parts, "item", f"{lead_in} {item}".strip(), len(units), lead_in))
             continue
         sentences = [s for s in split_sentences(_ANSWER_LABEL.sub("", block.text)) if s]
+        if block.kind == "para" and not pending_question and any(x.endswith("?") for x in sentences):
+            # FAQ entries run together in one block (a PDF keeps no blank lines): questions and
+            # answers, each answer matched with its own question.
+            leading, entries = faq_entries(sentences)
+            for sentence in leading:
+                if not sentence.endswith(":") and _readable(sentence):
+                    units.append(Unit((sentence,), "sentence", sentence, len(units)))
+            for question, answer in entries:
+                while len(answer) > 1 and _BARE_REPLY.match(answer[0]):
+                    answer = answer[1:]
+                text = " ".join(answer)
+                if text and not starts_mid_sentence(text):
+                    units.append(Unit((text,), "faq", f"{question} {text}", len(units)))
+                else:
+                    pending_question = question  # its answer is in the next block
+            lead_in = ""
+            continue
         if pending_question:
             # A bare "Yes." or "No." answers the FAQ's own wording, which the reader does not see.
             while sentences and sentences[0].endswith("?"):  # the question went on past its first "?"
@@ -259,7 +308,7 @@ def split_units(text: str, section: str = "") -> list[Unit]:
             continue
         kind = "example" if block.kind == "example" else "sentence"
         for sentence in sentences:
-            if sentence.endswith("?"):
+            if sentence.endswith(("?", ":")):  # a question answers nothing; a lead-in reads with its list
                 continue
             if _readable(sentence):
                 units.append(Unit((sentence,), kind, sentence, len(units)))

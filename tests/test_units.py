@@ -35,9 +35,23 @@ def test_abbreviations_do_not_end_a_sentence(text, expected):
 def test_list_items_carry_their_lead_in():
     text = "The following rules apply:\n- Company code must never be pasted into public AI chat services;\n- commit messages must state AI use."
     units = split_units(text)
-    assert [u.kind for u in units] == ["sentence", "item", "item"]
-    assert units[1].parts == ("The following rules apply:", "Company code must never be pasted into public AI chat services;")
+    assert [u.kind for u in units] == ["item", "item"]  # the lead-in is no answer on its own
+    assert units[0].parts == ("The following rules apply:", "Company code must never be pasted into public AI chat services;")
     assert units[1].lead_in == "The following rules apply:"
+
+
+def test_a_table_row_carries_the_sentence_that_introduces_the_table():
+    text = "Vulnerabilities must be fixed within the following deadlines:\nCritical (9.0 - 10.0) | Deadline: 15 calendar days"
+    (unit,) = split_units(text)
+    assert unit.kind == "row"
+    assert unit.parts == ("Vulnerabilities must be fixed within the following deadlines:", "Critical (9.0 - 10.0) | Deadline: 15 calendar days")
+
+
+def test_a_question_of_two_sentences_is_matched_not_shown():
+    (unit,) = split_units("I am leaving Corvane. Do I still receive remuneration? Yes, for as long as the patent is in force.")
+    assert unit.kind == "faq"
+    assert unit.text == "Yes, for as long as the patent is in force."
+    assert unit.match.startswith("I am leaving Corvane. Do I still receive remuneration?")
 
 
 def test_a_table_row_is_one_unit():

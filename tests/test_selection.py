@@ -1,0 +1,67 @@
+"""Choosing the answer: the unit that states the rule, its company, and what stays out."""
+from __future__ import annotations
+
+from assistant.answer import AnswerComposer, ScoredUnit, SelectionPolicy
+from assistant.schema import Passage
+from assistant.units import Unit
+
+
+def passage(source="a.pdf", status="current", doc_type="policy", page=1) -> Passage:
+    return Passage(id=source + str(page), text="", source=source, title="T", section="", page=page, page_end=page, doc_type=doc_type, version="1", status=status)
+
+
+def unit(text: str, kind: str = "sentence", position: int = 0) -> Unit:
+    return Unit((text,), kind, text, position)
+
+
+def select(scored, passages, **policy):
+    return AnswerComposer(None, "Legal", policy=SelectionPolicy(**policy)).select(scored, passages, True)
+
+
+def test_the_best_unit_leads_and_close_ones_join_in_document_order():
+    passages = [passage()]
+    scored = [ScoredUnit(unit("B later.", position=2), 1, 3.0), ScoredUnit(unit("A first.", position=1), 1, 4.0), ScoredUnit(unit("C far.", position=3), 1, -5.0)]
+    selection = select(scored, passages)
+    assert selection.best.unit.text == "A first."
+    assert [s.unit.text for s in selection.units] == ["A first.", "B later."]
+
+
+def test_a_rule_keeps_its_examples_out():
+    scored = [ScoredUnit(unit("The Company owns it."), 1, 3.0), ScoredUnit(unit("Li Na's tray is owned by the Company.", "example", 1), 1, 3.5)]
+    selection = select(scored, [passage()])
+    assert [s.unit.kind for s in selection.units] == ["sentence"]
+
+
+def test_a_current_rule_keeps_superseded_versions_out():
+    passages = [passage("v2.pdf", status="superseded"), passage("v3.pdf")]
+    scored = [ScoredUnit(unit("Old: 60 days."), 1, 9.0), ScoredUnit(unit("New: 30 days."), 2, 0.5)]
+    assert [s.unit.text for s in select(scored, passages).units] == ["New: 30 days."]
+
+
+def test_a_superseded_version_answers_when_nothing_current_is_relevant():
+    passages = [passage("v2.pdf", status="superseded"), passage("v3.pdf")]
+    scored = [ScoredUnit(unit("Old: 60 days."), 1, 5.0), ScoredUnit(unit("Unrelated."), 2, -3.0)]
+    assert select(scored, passages).best.unit.text == "Old: 60 days."
+
+
+def test_units_from_another_document_do_not_join_the_answer():
+    passages = [passage("a.pdf"), passage("b.pdf")]
+    scored = [ScoredUnit(unit("From A."), 1, 4.0), ScoredUnit(unit("From B."), 2, 4.0)]
+    assert [s.unit.text for s in select(scored, passages, passage_prior=0.0).units] == ["From A."]
+
+
+def test_at_most_max_units():
+    scored = [ScoredUnit(unit(f"Rule {i}.", position=i), 1, 5.0) for i in range(6)]
+    assert len(select(scored, [passage()], max_units=2).units) == 2
+
+
+def test_a_unit_naming_the_kind_of_a_named_product_wins():
+    passages = [passage()]
+    scored = [ScoredUnit(unit("Code must never go to public AI chat services."), 1, -1.0), ScoredUnit(unit("Consumer messaging apps must not be used to send data."), 1, -2.5)]
+    selection = AnswerComposer(None, "Legal").select(scored, passages, True, kinds=("consumer messaging app",))
+    assert selection.best.unit.text.startswith("Consumer messaging apps")
+
+
+def test_nothing_to_choose_from_gives_an_empty_selection():
+    selection = select([], [passage()])
+    assert selection.units == [] and selection.best is None
