@@ -378,6 +378,8 @@ def decode_text(raw: bytes) -> str:
                 raise DocumentError(f"undecodable text: starts with a {codec} byte-order mark but is not {codec}") from None
             break
     if text is None:
+        text = _utf16_without_bom(raw)
+    if text is None:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -399,6 +401,22 @@ def decode_text(raw: bytes) -> str:
     if controls > MAX_CONTROL_SHARE * len(text):
         raise DocumentError("undecodable text (binary content or an unknown encoding; save it as UTF-8)")
     return _CONTROL.sub("", text)
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """UTF-16 without a byte-order mark: mostly-ASCII text has a NUL in every other byte (which
+    strict UTF-8 would accept, NULs and all). The side the NULs fall on gives the byte order."""
+    sample = raw[:4096]
+    if len(sample) < 8 or sample.count(0) < len(sample) // 4:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    codec = "utf-16-be" if even > 3 * max(odd, 1) else "utf-16-le" if odd > 3 * max(even, 1) else None
+    if codec is None:
+        return None
+    try:
+        return raw[: len(raw) - len(raw) % 2].decode(codec)
+    except UnicodeDecodeError:
+        return None
 
 
 def _read_text(path: Path) -> str:
