@@ -195,6 +195,22 @@ def test_unreadable_folder_keeps_its_documents(shared_tiny):
     assert sorted(records) == sorted(first.added)
 
 
+def test_rebuild_with_an_unreadable_file_keeps_the_previous_index(shared_tiny):
+    with unprivileged():
+        ingest(shared_tiny)
+    victim = shared_tiny.corpus_dir / "policies" / "service-inventions.md"
+    make_unreadable(victim)
+    try:
+        with unprivileged():
+            report = ingest(shared_tiny, rebuild=True)
+            store = ChunkStore(shared_tiny)
+            generation, records = store.active_generation(), store.document_records()
+    finally:
+        readable_again(victim)
+    assert "not swapped in" in report.failed["--rebuild"]
+    assert generation == 0 and "policies/service-inventions.md" in records
+
+
 # ------------------------------------------------------------------ row 5: image-only pages
 
 

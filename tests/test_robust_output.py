@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 from assistant.config import PROJECT_ROOT
 from assistant.feedback import FeedbackLog
 from assistant.ingest import Ingestor
-from assistant.presentation import csv_safe, neutralise_citation_markers, plain_text
+from assistant.presentation import neutralise_citation_markers, plain_text, spreadsheet_safe
 from assistant.schema import Answer
 
 from .conftest import make_settings
@@ -152,7 +152,7 @@ def test_csv_cells_that_start_a_formula_are_escaped(tmp_path, start):
 
 @pytest.mark.parametrize("value", ["Who owns it?", "3 = 3", "", 12, None])
 def test_ordinary_cells_are_unchanged(value):
-    assert csv_safe(value) == value
+    assert spreadsheet_safe(value) == value
 
 
 # ------------------------------------------------------------------ row 11: where `make run` listens
