@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -18,7 +19,7 @@ from .embeddings import count_tokens, get_tokenizer
 from .schema import Chunk, LoadedDocument, Segment
 from .units import block_starts, unit_boundaries
 
-CHUNKER_VERSION = "3"  # bump when the chunking code changes what it produces (2: whole units, table rows; 3: ends at blocks)
+CHUNKER_VERSION = "4"  # bump when the chunking code changes what it produces (2: whole units, table rows; 3: ends at blocks; 4: short sections keep their heading, content ids)
 MIN_SECTION_TOKENS = 24  # a lone heading is merged into the section that follows
 # A chunk may end early, at the start of a block, when it keeps at least this share of its size:
 # an FAQ answer or a list item then stays whole in one chunk instead of being cut between sentences.
@@ -72,7 +73,7 @@ def _runs(segments: list[Segment]) -> list[_Run]:
                 pending.pages + run.pages,
             )
             pending = None
-        if count_tokens(run.text) < MIN_SECTION_TOKENS:
+        if count_tokens(run.text) < MIN_SECTION_TOKENS and _bare(run):
             pending = run
         else:
             merged.append(run)
@@ -86,6 +87,14 @@ def _runs(segments: list[Segment]) -> list[_Run]:
         else:
             merged.append(pending)
     return merged
+
+
+def _bare(run: _Run) -> bool:
+    """A run that is only heading lines (or untitled opening words): it joins the next section. A
+    short section with a sentence of its own keeps its heading, so it is cited under it."""
+    from .loaders import heading_of
+
+    return not run.section or all(heading_of(line) is not None for line in run.text.splitlines() if line.strip())
 
 
 def _locate(text: str, piece: str, cursor: int) -> int:
@@ -140,6 +149,38 @@ def chunk_id(source: str, indexed_text: str, occurrence: int = 0) -> str:
     digest = hashlib.sha1(f"{source}\0{indexed_text}\0{occurrence}".encode("utf-8")).hexdigest()[:20]
     prefix = hashlib.sha1(source.encode("utf-8")).hexdigest()[:12]
     return f"{prefix}-{digest}"
+
+
+# Near-identical chunks: the same text up to case, spacing and punctuation, or, for a long chunk,
+# the same set of words (a repeated line cut at different places). Short chunks need the exact
+# text, so "Term: 3 years" and "Term: 5 years" both stay.
+MIN_WORDS_FOR_WORD_SET = 20
+_NON_WORD = re.compile(r"[^\w]+")
+
+
+def _near_duplicate_keys(text: str) -> tuple[str, ...]:
+    words = _NON_WORD.sub(" ", text.lower()).split()
+    keys = ("text:" + " ".join(words),)
+    if len(words) >= MIN_WORDS_FOR_WORD_SET:
+        keys += ("set:" + " ".join(sorted(set(words))),)
+    return keys
+
+
+def collapse_near_duplicates(chunks: list[Chunk]) -> tuple[list[Chunk], int]:
+    """Keep the first of near-identical chunks of one document; returns (kept, how many dropped).
+
+    A file of one line repeated thousands of times would otherwise fill the vector index with
+    near-equal vectors, which crowds every other document out of the nearest-neighbour graph.
+    """
+    seen: set[str] = set()
+    kept: list[Chunk] = []
+    for chunk in chunks:
+        keys = _near_duplicate_keys(chunk.text)
+        if any(k in seen for k in keys):
+            continue
+        seen.update(keys)
+        kept.append(replace(chunk, ordinal=len(kept)) if chunk.ordinal != len(kept) else chunk)
+    return kept, len(chunks) - len(kept)
 
 
 def pack_units(text: str, chunk_tokens: int, overlap_tokens: int) -> list[tuple[int, int]]:

@@ -1,7 +1,9 @@
 """Command lines: ``python -m assistant ask|eval|ingest`` and ``python ingest.py``.
 
 Thin by design: parse arguments, call into the package, print. Exit codes: 0 success, 1 runtime
-error (e.g. empty store), 2 bad usage, 3 ingest finished but skipped some files.
+error (e.g. empty store), 2 bad usage, 3 ingest finished but some files or folders failed (reported;
+their ingested documents are kept when they could not be read), 4 another ingest holds the store's
+lock and did not finish within ``ASSISTANT_INGEST_LOCK_TIMEOUT`` seconds (nothing was written).
 """
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from pathlib import Path
 
 from .config import SettingsError, load_settings
 from .presentation import citation_label
+
+EXIT_BUSY = 4  # ingest refused: another ingest holds the store's lock
 
 
 def _format_answer(answer) -> str:
@@ -99,9 +103,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         bar.set_postfix_str(source[-50:])
         bar.update(1)
 
-    report = Ingestor(settings, progress=progress).run(settings.corpus_dir, rebuild=args.rebuild)
-    if bar is not None:
-        bar.close()
+    from .locking import IngestBusyError
+
+    try:
+        report = Ingestor(settings, progress=progress).run(settings.corpus_dir, rebuild=args.rebuild)
+    except IngestBusyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    finally:
+        if bar is not None:
+            bar.close()
     print(f"ingest into {settings.backend}: {report.summary()}")
     return report.exit_code
 
@@ -122,7 +133,7 @@ def ingest_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Arg
     parser = parser or argparse.ArgumentParser(prog="ingest.py", description="Bring the store in line with a corpus folder.")
     parser.add_argument("--corpus", help="folder of PDF, Markdown and text files (default: corpus/)")
     parser.add_argument("--store", help="Chroma store folder (default: data/store or ASSISTANT_STORE_DIR)")
-    parser.add_argument("--rebuild", action="store_true", help="drop the store and ingest everything again")
+    parser.add_argument("--rebuild", action="store_true", help="ingest everything again into a new generation, swapped in when complete (readers keep the old one until then)")
     parser.set_defaults(func=cmd_ingest)
     return parser
 

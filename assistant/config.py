@@ -72,6 +72,10 @@ class Settings:
     chunk_overlap_tokens: int = field(default_factory=lambda: _env_int("CHUNK_OVERLAP_TOKENS", 24))
     header_tokens: int = field(default_factory=lambda: _env_int("HEADER_TOKENS", 60))
     embed_batch_size: int = field(default_factory=lambda: _env_int("EMBED_BATCH_SIZE", 32))
+    # One writer at a time: a second ingest waits this long for the first, then refuses (exit 4).
+    # Long enough to ride out an incremental ingest started a moment earlier, short enough that
+    # `make run` does not hang silently behind a full rebuild.
+    ingest_lock_timeout: float = field(default_factory=lambda: _env_float("INGEST_LOCK_TIMEOUT", 30.0))
 
     # Retrieval.
     k: int = field(default_factory=lambda: _env_int("K", 5))
@@ -110,6 +114,13 @@ class Settings:
             return self.index_root / f"{self.chroma_host}_{self.chroma_port}_{self.collection}"
         return self.store_dir / "lexical"
 
+    @property
+    def ingest_lock_path(self) -> Path:
+        """The writers' lock file, beside the store (beside the local index for a Chroma server,
+        where it only keeps out writers of this machine)."""
+        base = self.index_dir if self.chroma_host else self.store_dir
+        return base.with_name(base.name + ".ingest.lock")
+
     def validate(self) -> "Settings":
         if len(self.collection) < 3:
             raise SettingsError("ASSISTANT_COLLECTION must have at least 3 characters (a Chroma rule)")
@@ -117,6 +128,8 @@ class Settings:
             raise SettingsError("chunk overlap must be smaller than the chunk size")
         if self.chunk_tokens + self.header_tokens > 254:
             raise SettingsError("chunk_tokens + header_tokens must fit the model's 256 word-piece window")
+        if self.ingest_lock_timeout < 0:
+            raise SettingsError("ASSISTANT_INGEST_LOCK_TIMEOUT must be 0 or more seconds")
         if self.k < 1 or self.candidates < self.k:
             raise SettingsError("k must be >= 1 and candidates >= k")
         return self

@@ -42,15 +42,19 @@ class DocumentDirectory:
 
     @staticmethod
     def _effective_status(records: dict[str, DocumentRecord]) -> dict[str, str]:
-        """A document is superseded when it says so, or when a later version of the same doc_id is held."""
-        latest: dict[str, tuple] = {}
+        """A document is superseded when it says so, or when a later version of the same doc_id is
+        held in the same folder with the same type. A file elsewhere (a lecture note, a download
+        folder) that claims a policy's doc_id in its front matter never supersedes the policy;
+        ingest warns about such claims."""
+        latest: dict[tuple, tuple] = {}
         for record in records.values():
             if record.doc_id:
+                family = _family(record)
                 key = _version_key(record.version)
-                latest[record.doc_id] = max(latest.get(record.doc_id, key), key)
+                latest[family] = max(latest.get(family, key), key)
         status = {}
         for source, record in records.items():
-            older = bool(record.doc_id) and _version_key(record.version) < latest[record.doc_id]
+            older = bool(record.doc_id) and _version_key(record.version) < latest[_family(record)]
             status[source] = "superseded" if record.status == "superseded" or older else "current"
         return status
 
@@ -117,6 +121,11 @@ def _name_tokens(record: DocumentRecord) -> set[str]:
     words = re.findall(r"[A-Za-z]+", record.title)
     tokens.update(t for a, b in zip(words, words[1:]) for t in tokenize([a + b])[0])
     return tokens
+
+
+def _family(record: DocumentRecord) -> tuple[str, str, str]:
+    """Versions of one document: same doc_id, same type, same folder."""
+    return record.doc_id, record.doc_type, record.source.rsplit("/", 1)[0] if "/" in record.source else ""
 
 
 def _glob_match(source: str, pattern: str) -> bool:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import shutil
 from pathlib import Path
 
@@ -20,11 +22,32 @@ import Stemmer
 logging.getLogger("bm25s").setLevel(logging.ERROR)
 
 _STEMMER = Stemmer.Stemmer("english")
+# Han characters (basic, extension A, compatibility): Chinese has no spaces, so these runs are cut
+# into words by jieba instead of the whitespace-and-punctuation word pattern.
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+# Function words that carry no topic (the Chinese counterpart of the English stopword list).
+CJK_STOPWORDS = frozenset("的 了 是 在 和 与 及 或 等 也 都 而 并 对 将 把 被 其 之 于 以 由 为 从 向 这 那 个 我 你 他 她 它 吗 呢 吧 啊 该 应 须 可 能 会 要 有 无 不 没 哪 谁 什么 如何 怎么 怎样 是否 可以 应当 需要".split())
+
+
+def _cjk_tokens(text: str) -> list[str]:
+    import jieba
+
+    jieba.setLogLevel(logging.ERROR)
+    tokens: list[str] = []
+    for run in _CJK.findall(text):
+        tokens.extend(t for t in jieba.cut_for_search(run) if t.strip() and t not in CJK_STOPWORDS)
+    return tokens
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:
-    """Lower-cased, English-stopword-free, stemmed word tokens (numbers kept)."""
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False)
+    """Lower-cased, English-stopword-free, stemmed word tokens (numbers kept); Chinese text is cut
+    into words (and their sub-words, for recall) by jieba, without Chinese function words."""
+    has_cjk = [bool(_CJK.search(t)) for t in texts]
+    plain = [_CJK.sub(" ", t) if cjk else t for t, cjk in zip(texts, has_cjk)]
+    tokens = bm25s.tokenize(plain, stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False)
+    if not any(has_cjk):
+        return tokens
+    return [list(words) + _cjk_tokens(text) if cjk else words for words, text, cjk in zip(tokens, texts, has_cjk)]
 
 
 class LexicalIndex:
@@ -49,14 +72,14 @@ class LexicalIndex:
     def save(self, directory: Path) -> None:
         """Write to a temporary folder and swap it in, so a crash never leaves half an index."""
         directory = Path(directory)
-        staging = directory.with_name(directory.name + ".tmp")
+        staging = directory.with_name(f"{directory.name}.tmp{os.getpid()}")  # per process: readers save too
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
         if self._retriever is not None:
             self._retriever.save(str(staging), show_progress=False)
         (staging / "ids.json").write_text(json.dumps({"ids": self.ids, "sources": self.sources}))
         (staging / "fingerprint.txt").write_text(self.fingerprint)
-        backup = directory.with_name(directory.name + ".old")
+        backup = directory.with_name(f"{directory.name}.old{os.getpid()}")
         shutil.rmtree(backup, ignore_errors=True)
         if directory.exists():
             directory.rename(backup)

@@ -15,8 +15,11 @@ from pypdf.errors import PdfReadError
 
 from .schema import LoadedDocument, Segment
 
-SUPPORTED_SUFFIXES = {".pdf", ".md", ".markdown", ".txt"}
+SUPPORTED_SUFFIXES = {".pdf", ".md", ".markdown", ".txt", ".docx", ".pptx"}
 MIN_TEXT_CHARS_PER_DOC = 40  # less than this in a whole PDF means it is scanned or blank
+# A page with less text than this, in a PDF that has text elsewhere, is reported by page: an image
+# of a page (a scan inserted into a typed document) or a blank one; a page number alone is shorter.
+MIN_TEXT_CHARS_PER_PAGE = 12
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -43,6 +46,14 @@ def load_document(path: Path, corpus_root: Path) -> LoadedDocument:
         return load_markdown(path, source)
     if suffix == ".txt":
         return load_text(path, source)
+    if suffix == ".docx":
+        from .office import load_docx
+
+        return load_docx(path, source)
+    if suffix == ".pptx":
+        from .office import load_pptx
+
+        return load_pptx(path, source)
     raise DocumentError(f"unsupported file type {suffix!r}")
 
 
@@ -153,7 +164,7 @@ def load_pdf(path: Path, source: str) -> LoadedDocument:
             if not unlocked:
                 raise DocumentError("encrypted PDF (password protected)")
         page_count = len(reader.pages)
-        texts = [(page.extract_text() or "") for page in reader.pages]
+        texts, warnings = _page_texts(reader)
         ruled = [number for number, page in enumerate(reader.pages, start=1) if _has_ruled_lines(page)]
         info = reader.metadata or {}
     except DocumentError:
@@ -164,6 +175,9 @@ def load_pdf(path: Path, source: str) -> LoadedDocument:
         raise DocumentError("PDF has no pages")
     if sum(len(t.strip()) for t in texts) < MIN_TEXT_CHARS_PER_DOC:
         raise DocumentError("no extractable text (scanned image or blank pages; needs OCR)")
+    for number, text in enumerate(texts, start=1):
+        if len(text.strip()) < MIN_TEXT_CHARS_PER_PAGE and not any(w.startswith(f"page {number}:") for w in warnings):
+            warnings.append(f"page {number}: no text layer (scanned image or blank page; not indexed)")
 
     fields = _keyword_fields(str(info.get("/Keywords", "") or ""))
     first = "\n".join(texts[:2])
@@ -209,7 +223,21 @@ def load_pdf(path: Path, source: str) -> LoadedDocument:
         status=status.lower(),
         parties=parties,
         pages=page_count,
+        warnings=tuple(warnings),
     )
+
+
+def _page_texts(reader: PdfReader) -> tuple[list[str], list[str]]:
+    """Each page's text; a page whose text cannot be extracted is empty and reported, not fatal."""
+    texts: list[str] = []
+    warnings: list[str] = []
+    for number, page in enumerate(reader.pages, start=1):
+        try:
+            texts.append(page.extract_text() or "")
+        except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError, ZeroDivisionError) as exc:
+            texts.append("")
+            warnings.append(f"page {number}: unreadable ({type(exc).__name__}); not indexed")
+    return texts, warnings
 
 
 # ---------------------------------------------------------------- PDF tables
@@ -323,14 +351,76 @@ _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")  # bold markers are layout, not text
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
-def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
-    if not raw.strip():
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+_SINGLE_BYTE = ("cp125", "iso8859", "latin", "mac_", "cp8", "cp4")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+MAX_CONTROL_SHARE = 0.01  # more control characters than this in decoded text: binary, or a wrong guess
+
+
+def decode_text(raw: bytes) -> str:
+    """Text of a file by its BOM, else strict UTF-8, else the encoding its content shows
+    (charset-normalizer: UTF-16 without BOM, GBK, Shift-JIS, Windows code pages). Raises
+    :class:`DocumentError` for empty or undecodable content and never returns NUL-filled text."""
+    if not raw.strip(b" \t\r\n\x00"):
         raise DocumentError("empty file")
+    text = None
+    for bom, codec in _BOMS:
+        if raw.startswith(bom):
+            try:
+                text = raw.decode(codec)
+            except UnicodeDecodeError:
+                raise DocumentError(f"undecodable text: starts with a {codec} byte-order mark but is not {codec}") from None
+            break
+    if text is None:
+        text = _utf16_without_bom(raw)
+    if text is None:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            from charset_normalizer import from_bytes
+
+            best = from_bytes(raw).best()
+            if best is None:
+                raise DocumentError("undecodable text (no known encoding fits; save it as UTF-8)") from None
+            encoding = best.encoding
+            if encoding.startswith(_SINGLE_BYTE):  # short Western text: the guess between code pages is weak
+                try:
+                    text = raw.decode("cp1252")
+                except UnicodeDecodeError:
+                    text = str(best)
+            else:
+                text = str(best)
+    text = text.lstrip("\ufeff")
+    controls = len(_CONTROL.findall(text))
+    if controls > MAX_CONTROL_SHARE * len(text):
+        raise DocumentError("undecodable text (binary content or an unknown encoding; save it as UTF-8)")
+    return _CONTROL.sub("", text)
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """UTF-16 without a byte-order mark: mostly-ASCII text has a NUL in every other byte (which
+    strict UTF-8 would accept, NULs and all). The side the NULs fall on gives the byte order."""
+    sample = raw[:4096]
+    if len(sample) < 8 or sample.count(0) < len(sample) // 4:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    codec = "utf-16-be" if even > 3 * max(odd, 1) else "utf-16-le" if odd > 3 * max(even, 1) else None
+    if codec is None:
+        return None
     try:
-        return raw.decode("utf-8-sig")
+        return raw[: len(raw) - len(raw) % 2].decode(codec)
     except UnicodeDecodeError:
-        return raw.decode("latin-1")
+        return None
+
+
+def _read_text(path: Path) -> str:
+    return decode_text(path.read_bytes())
 
 
 _PIPE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
@@ -356,6 +446,16 @@ def markdown_tables_as_rows(text: str) -> str:
     return "\n".join(out)
 
 
+def front_matter_value(raw: str) -> str:
+    """A YAML scalar as written: a quoted value is kept whole ("R&D #1 Policy"); an unquoted one
+    loses a trailing comment, which YAML starts with " #"."""
+    value = raw.strip()
+    if value[:1] in {'"', "'"}:
+        end = value.find(value[0], 1)
+        return value[1:end] if end > 0 else value[1:]
+    return re.split(r"\s#", value, maxsplit=1)[0].strip()
+
+
 def load_markdown(path: Path, source: str) -> LoadedDocument:
     text = _read_text(path)
     meta: dict[str, str] = {}
@@ -364,7 +464,7 @@ def load_markdown(path: Path, source: str) -> LoadedDocument:
         for line in front.group(1).splitlines():
             if ":" in line:
                 key, value = line.split(":", 1)
-                meta[key.strip().lower()] = value.split("#", 1)[0].strip().strip("\"'")
+                meta[key.strip().lower()] = front_matter_value(value)
         text = text[front.end():]
     text = markdown_tables_as_rows(text)
 

@@ -1,6 +1,16 @@
 """How a citation is labelled wherever it is shown (CLI, UI, review export)."""
 from __future__ import annotations
 
+import re
+
+# "[3]", "[12]", "[3, 4]", "[3-5]": what this product's own citations look like.
+_CITATION_MARKER = re.compile(r"\[(\d{1,3}(?:\s*[,\u2013-]\s*\d{1,3})*)\]")
+
+
+def neutralise_citation_markers(text: str) -> str:
+    """A document's own "[3]" shown as "(3)", so that only the product's [n] cite passages."""
+    return _CITATION_MARKER.sub(r"(\1)", text)
+
 
 def pages_label(citation: dict) -> str:
     page, end = citation.get("page"), citation.get("page_end")

@@ -28,6 +28,7 @@ class LoadedDocument:
     parties: str = ""  # contracting parties or other names the document goes by
     preamble: str = ""  # the opening words of the document, where agreements name themselves and their parties
     pages: int = 0
+    warnings: tuple[str, ...] = ()  # problems that did not stop the file, e.g. "page 3: no text layer"
 
 
 @dataclass(frozen=True)
@@ -155,13 +156,21 @@ class Answer:
         }
 
 
+def printable(name: str) -> str:
+    """A file name safe to print: bytes that are not UTF-8 shown as \\xNN, never an encoding error."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 @dataclass
 class IngestReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)  # source -> reason
+    failed: dict[str, str] = field(default_factory=dict)  # source (or "folder/") -> reason
+    kept: list[str] = field(default_factory=list)  # ingested documents kept because their file or folder could not be read
+    skipped: dict[str, str] = field(default_factory=dict)  # not ingested by design: unsupported type, symlink out of the corpus
+    warnings: dict[str, list[str]] = field(default_factory=dict)  # source -> problems that did not stop it
     chunks: int = 0  # chunks embedded in this run
     seconds: float = 0.0
 
@@ -173,9 +182,13 @@ class IngestReport:
         lines = [
             f"added {len(self.added)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}, "
             f"removed {len(self.removed)}, failed {len(self.failed)}, chunks {self.chunks}, "
-            f"seconds {self.seconds:.1f}"
+            f"seconds {self.seconds:.1f}; kept {len(self.kept)}, skipped {len(self.skipped)}"
         ]
         for source, reason in sorted(self.failed.items()):
-            printable = source.encode("utf-8", "backslashreplace").decode("utf-8")  # undecodable file names
-            lines.append(f"  skipped {printable}: {reason}")
+            lines.append(f"  failed {printable(source)}: {reason}")
+        for source, reason in sorted(self.skipped.items()):
+            lines.append(f"  skipped {printable(source)}: {reason}")
+        for source, problems in sorted(self.warnings.items()):
+            for problem in problems:
+                lines.append(f"  warning {printable(source)}: {problem}")
         return "\n".join(lines)

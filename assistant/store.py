@@ -6,11 +6,19 @@ embedding function (which downloads a model) is never used.
 
 A document's record is written only after all of its chunks are in, and deleted before them, so a
 killed ingest leaves chunks without a record (never a record without its chunks); the next ingest
-removes such chunks and redoes their file, and retrieval never serves them.
+reuses those whose id still matches and redoes the rest, and retrieval never serves them.
+
+``--rebuild`` never empties the collections readers use: it builds a new *generation* (collections
+``<name>_g<n>`` and ``<name>_g<n>_documents``) and, once it is complete, moves a one-record pointer
+(collection ``<name>_active``) to it. A reader notices the move through :meth:`ChunkStore.fingerprint`
+and reopens; the generation it was reading is kept until the next rebuild, so a question in flight
+never loses its collections. Generation 0 uses the plain names, so stores made before this exist as
+generation 0.
 """
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 import chromadb
@@ -62,21 +70,74 @@ def make_client(settings: Settings, create: bool = True, fresh: bool = False):
     return chromadb.PersistentClient(path=str(settings.store_dir), settings=chroma_settings)
 
 
-class ChunkStore:
-    """Chunks and document records in two Chroma collections named after ``settings.collection``."""
+def generation_name(collection: str, generation: int) -> str:
+    """The chunk collection of a generation; its records live in ``<that>_documents``."""
+    return collection if generation == 0 else f"{collection}_g{generation}"
 
-    def __init__(self, settings: Settings, client=None, create: bool = True, fresh: bool = False):
+
+class ChunkStore:
+    """Chunks and document records of one generation, in two Chroma collections."""
+
+    def __init__(self, settings: Settings, client=None, create: bool = True, fresh: bool = False, generation: int | None = None):
         self.settings = settings
         self.client = client if client is not None else make_client(settings, create=create, fresh=fresh)
+        # Records need a vector in Chroma; a constant one-dimensional vector is enough.
+        self.pointer = self.client.get_or_create_collection(name=f"{settings.collection}_active", embedding_function=None)
+        self.generation = self.active_generation() if generation is None else generation
+        name = generation_name(settings.collection, self.generation)
         self.chunks = self.client.get_or_create_collection(
-            name=settings.collection,
+            name=name,
             embedding_function=None,
             configuration={"hnsw": {"space": "cosine"}},
         )
-        # Records need a vector in Chroma; a constant one-dimensional vector is enough.
-        self.documents = self.client.get_or_create_collection(
-            name=f"{settings.collection}_documents", embedding_function=None
-        )
+        self.documents = self.client.get_or_create_collection(name=f"{name}_documents", embedding_function=None)
+
+    # -------------------------------------------------------------- generations
+
+    def active_generation(self) -> int:
+        """The generation readers should use: the one the pointer names (0 without a pointer)."""
+        result = self.pointer.get(ids=["active"], include=["metadatas"])
+        metas = result["metadatas"] or []
+        return int(metas[0].get("generation", 0)) if metas else 0
+
+    def generations(self) -> set[int]:
+        """Every generation that has collections in this database."""
+        pattern = re.compile(rf"^{re.escape(self.settings.collection)}(?:_g(\d+))?$")
+        found = set()
+        for collection in self.client.list_collections():
+            match = pattern.match(getattr(collection, "name", collection))
+            if match:
+                found.add(int(match.group(1) or 0))
+        return found
+
+    def drop_generation(self, generation: int) -> None:
+        name = generation_name(self.settings.collection, generation)
+        for collection in (name, f"{name}_documents"):
+            try:
+                self.client.delete_collection(collection)
+            except Exception:  # absent already
+                pass
+
+    def next_generation(self) -> "ChunkStore":
+        """A new, empty generation beside this one (any unfinished rebuild's leftovers dropped)."""
+        target = max(self.generations() | {self.generation}) + 1
+        self.drop_generation(target)
+        return ChunkStore(self.settings, client=self.client, generation=target)
+
+    def drop_unfinished_generations(self) -> list[int]:
+        """Generations newer than the active one: left by a rebuild that was killed before its swap."""
+        active = self.active_generation()
+        unfinished = sorted(g for g in self.generations() if g > active)
+        for generation in unfinished:
+            self.drop_generation(generation)
+        return unfinished
+
+    def activate(self, target: "ChunkStore") -> None:
+        """Point readers at ``target``; keep the generation they were reading until the next swap."""
+        previous = self.active_generation()
+        self.pointer.upsert(ids=["active"], embeddings=[[1.0]], metadatas=[{"generation": target.generation}])
+        for generation in self.generations() - {previous, target.generation}:
+            self.drop_generation(generation)
 
     # -------------------------------------------------------------- documents
 
@@ -91,10 +152,13 @@ class ChunkStore:
     def put_document(self, record: DocumentRecord) -> None:
         self.documents.upsert(ids=[_record_id(record.source)], embeddings=[[1.0]], metadatas=[record.__dict__])
 
+    def delete_record(self, source: str) -> None:
+        self.documents.delete(ids=[_record_id(source)])
+
     def delete_document(self, source: str) -> None:
         """Remove a document's record first, then its chunks: a crash in between leaves orphans
         that the next ingest removes, never a record pointing at missing chunks."""
-        self.documents.delete(ids=[_record_id(source)])
+        self.delete_record(source)
         self.chunks.delete(where={"source": source})
 
     # -------------------------------------------------------------- chunks
@@ -109,6 +173,12 @@ class ChunkStore:
                 metadatas=[c.metadata() for c in part],
             )
 
+    def update_metadata(self, chunks: list[Chunk]) -> None:
+        """New metadata (pages, section, file hash) for chunks whose embedded text is unchanged."""
+        for start in range(0, len(chunks), _CHROMA_MAX_BATCH):
+            part = chunks[start : start + _CHROMA_MAX_BATCH]
+            self.chunks.update(ids=[c.id for c in part], metadatas=[c.metadata() for c in part])
+
     def chunk_ids(self, source: str) -> set[str]:
         """Ids of the chunks a document has in the store."""
         return set(self.chunks.get(where={"source": source}, include=[])["ids"])
@@ -117,15 +187,13 @@ class ChunkStore:
         for start in range(0, len(ids), _CHROMA_MAX_BATCH):
             self.chunks.delete(ids=ids[start : start + _CHROMA_MAX_BATCH])
 
-    def update_metadata(self, chunks: list[Chunk]) -> None:
-        """New page numbers, ordinals and file hash for chunks whose text (and vector) did not change."""
-        for start in range(0, len(chunks), _CHROMA_MAX_BATCH):
-            part = chunks[start : start + _CHROMA_MAX_BATCH]
-            self.chunks.update(ids=[c.id for c in part], metadatas=[c.metadata() for c in part])
-
-    def delete_record(self, source: str) -> None:
-        """Withdraw a document from answers while its chunks are brought up to date."""
-        self.documents.delete(ids=[_record_id(source)])
+    def chunk_ids_by_source(self) -> dict[str, set[str]]:
+        """The ids of each source's chunks in the store."""
+        result = self.chunks.get(include=["metadatas"])
+        found: dict[str, set[str]] = {}
+        for chunk_id, meta in zip(result["ids"], result["metadatas"] or []):
+            found.setdefault(meta["source"], set()).add(chunk_id)
+        return found
 
     def chunk_sources(self) -> dict[str, int]:
         """How many chunks each source has in the store."""
@@ -172,22 +240,18 @@ class ChunkStore:
         return dict(zip(result["ids"], result["metadatas"]))
 
     def fingerprint(self) -> str:
-        """Changes whenever a document is added, changed, re-chunked or removed: the BM25 index's
-        key, and how a running app notices an ingest made by another process."""
+        """Changes whenever a document is added, changed, re-chunked or removed, or a rebuild
+        swapped generations: the BM25 index's key, and how a running app notices an ingest made
+        by another process."""
+        active = self.active_generation()
+        if active != self.generation:
+            return f"generation {active} replaced {self.generation}: reopen"
         records = self.document_records()
         digest = hashlib.sha256()
         for source in sorted(records):
             record = records[source]
             digest.update(f"{source}\0{record.sha256}\0{record.chunks}\0{record.chunker}\n".encode())
         return digest.hexdigest()
-
-    def reset(self) -> None:
-        for name in (self.settings.collection, f"{self.settings.collection}_documents"):
-            try:
-                self.client.delete_collection(name)
-            except Exception:  # absent already
-                pass
-        self.__init__(self.settings, self.client)
 
 
 def _record_id(source: str) -> str:

@@ -32,7 +32,7 @@ _BARE_REPLY = re.compile(r"^(?:yes|no|not necessarily|generally not|usually not)
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}")
 # Sentence ends: . ! ? ; followed by space and a capital, digit, quote or bracket. Abbreviations
 # that end in a full stop do not end a sentence.
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9\u4e00-\u9fff])|(?<=[\u3002\uff01\uff1f])")
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9\u4e00-\u9fff])|(?<=[\u3002\uff01\uff1f\uff1b])(?!$)")
 _ABBREVIATIONS = {
     "e.g.", "i.e.", "etc.", "art.", "arts.", "sec.", "secs.", "co.", "ltd.", "inc.", "corp.",
     "mr.", "mrs.", "ms.", "dr.", "prof.", "st.", "u.s.", "u.k.", "e.u.", "vs.", "v.", "para.", "cf.", "approx.",
@@ -179,16 +179,25 @@ def unit_boundaries(text: str) -> list[int]:
 
 def _cut_run_on(sentence: str) -> list[str]:
     """A 'sentence' of more than MAX_UNIT_WORDS words is extraction run-on: cut it at '; '."""
-    if len(sentence.split()) <= MAX_UNIT_WORDS:
+    if word_count(sentence) <= MAX_UNIT_WORDS:
         return [sentence]
     parts = [p.strip() for p in re.split(r"(?<=;)\s+", sentence) if p.strip()]
     return parts if len(parts) > 1 else [sentence]
 
 
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def word_count(text: str) -> int:
+    """Words of space-separated text, plus one word per two Han characters (Chinese has no spaces;
+    its words are one to three characters, mostly two)."""
+    han = len(_HAN.findall(text))
+    return len(_HAN.sub(" ", text).split()) + (han + 1) // 2
+
+
 def _readable(text: str) -> bool:
     """Worth showing: a few words, some letters, and not a cut-off start."""
-    words = text.split()
-    return len(words) >= 3 and bool(re.search(r"[a-z\u4e00-\u9fff]", text)) and not starts_mid_sentence(text)
+    return word_count(text) >= 3 and bool(re.search(r"[a-z\u4e00-\u9fff]", text)) and not starts_mid_sentence(text)
 
 
 def starts_mid_sentence(text: str) -> bool:
