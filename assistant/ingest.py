@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -124,6 +125,8 @@ class Ingestor:
                     parties=document.parties,
                     preamble=document.preamble,
                     chunker=self.chunker,
+                    pages=document.pages,
+                    ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 )
             )
             (report.updated if existed else report.added).append(source)
