@@ -121,7 +121,8 @@ def show_answer(message: dict) -> None:
     else:
         st.info(escape_markdown(answer["answer"]))
     for citation in answer["citations"]:
-        with st.expander(escape_markdown(citation_label(citation))):
+        # Keyed, so an opened source stays open when the page's layout above it changes.
+        with st.expander(escape_markdown(citation_label(citation)), key=f"source-{message['id']}-{citation['n']}"):
             show_source(message, citation)
     show_feedback(message)
 

@@ -9,12 +9,36 @@ from __future__ import annotations
 import streamlit as st
 
 from .answer_log import AnswerLog, document_states
-from .auth import ANONYMOUS, Principal, oidc_principal, require, AccessDenied
+from dataclasses import dataclass
+
+from .auth import ADMIN, ANONYMOUS, LEGAL, AccessDenied, Principal, oidc_principal, require
 from .config import Settings, load_settings
 from .service import Assistant
 from .store import ChunkStore, DocumentRecord, MissingStoreError
 
 PRINCIPAL_KEY = "principal"
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str  # page script, relative to the project root
+    title: str
+    icon: str
+    url_path: str
+    role: str | None = None  # None: everyone
+
+
+PAGES = (
+    PageSpec("app_pages/chat.py", "Ask", ":material/chat:", "ask"),
+    PageSpec("app_pages/documents.py", "Documents", ":material/folder:", "documents", ADMIN),
+    PageSpec("app_pages/review.py", "Review", ":material/gavel:", "review", LEGAL),
+    PageSpec("app_pages/account.py", "Account", ":material/person:", "account"),
+)
+
+
+def pages_for(principal: Principal) -> list[PageSpec]:
+    """The pages listed in the navigation for this user (each page checks the role again itself)."""
+    return [page for page in PAGES if page.role is None or principal.has(page.role)]
 
 
 def settings() -> Settings:

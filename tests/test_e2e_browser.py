@@ -122,7 +122,7 @@ def sign_in(browser, url: str, role: str):
     page.get_by_text("Password").first.wait_for(timeout=SLOW)
     page.locator("[data-testid='stSelectbox']").first.click()
     page.get_by_role("option", name=role).click()
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_text("Signed in for").wait_for(timeout=SLOW)
     return page
@@ -177,7 +177,7 @@ def test_staff_legal_and_admin_walk_through(browser, app_url, walk_env, tmp_path
     legal = sign_in(browser, app_url, "legal")
     open_page(legal, "Review")
     legal.get_by_text("Open an answer").wait_for(timeout=SLOW)
-    assert QUESTION in legal.locator("[data-testid='stSelectbox']", has_text="Open an answer").inner_text()
+    legal.locator("[data-testid='stMarkdown']", has_text=QUESTION).first.wait_for(timeout=SLOW)  # the opened answer
     legal.get_by_text("Cited passages").wait_for(timeout=SLOW)
     legal.locator("[data-testid='stRadio']").get_by_text("wrong").click()
     legal.get_by_label("Note").fill("Needs the OSPO approval step")
