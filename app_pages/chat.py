@@ -120,6 +120,8 @@ def show_answer(message: dict) -> None:
         st.markdown(escape_markdown(answer["answer"]))
     else:
         st.info(escape_markdown(answer["answer"]))
+    if answer.get("standalone_question") and answer["standalone_question"] != answer["question"]:
+        st.caption("Searched as: " + escape_markdown(answer["standalone_question"]))
     for citation in answer["citations"]:
         # Keyed, so an opened source stays open when the page's layout above it changes.
         with st.expander(escape_markdown(citation_label(citation)), key=f"source-{message['id']}-{citation['n']}"):

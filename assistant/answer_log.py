@@ -43,13 +43,11 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from .presentation import citation_label
+from .presentation import citation_label, spreadsheet_safe
 from .schema import Answer
 
 MARKS = ("right", "wrong")
 FEEDBACK = {1: "up", 0: "down"}  # st.feedback("thumbs") gives 1 for up, 0 for down
-# A spreadsheet runs a cell starting with these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 metadata = MetaData()
 
@@ -523,8 +521,7 @@ def staleness(cited: Iterable[LoggedCitation], documents: Mapping[str, DocumentS
 
 def escape_cell(value: object) -> str:
     """A CSV cell a spreadsheet shows as text: one starting with = + - @ (or tab/CR) gets a leading '."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return str(spreadsheet_safe("" if value is None else str(value)))
 
 
 CSV_COLUMNS = (

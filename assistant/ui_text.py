@@ -2,19 +2,19 @@
 
 A policy (or a question) containing ``![](http://...)``, a link, ``<img onerror=...>``, ``$...$``
 or Streamlit's ``:red[...]`` directives must show those characters, not load, link or run
-anything. Every ASCII punctuation character is backslash-escaped (CommonMark renders ``\\x`` as
-``x`` for any ASCII punctuation), so nothing in the text can open a Markdown construct.
+anything. The escaping is :func:`assistant.presentation.plain_text`; this module adds line breaks
+and highlighting of the sentences an answer quotes.
 """
 from __future__ import annotations
 
 import re
 
-_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+from .presentation import plain_text
 
 
 def escape_markdown(text: str) -> str:
     """``text`` as Markdown source that renders exactly as ``text``, line breaks kept."""
-    escaped = _PUNCTUATION.sub(r"\\\1", (text or "").replace("\r\n", "\n"))
+    escaped = plain_text((text or "").replace("\r\n", "\n"))
     escaped = re.sub(r"\n[ \t]+", "\n", escaped)  # indentation would make a code block
     return escaped.replace("\n", "  \n")
 

@@ -122,6 +122,17 @@ def test_thumbs_down_with_a_comment_is_logged(app_env):
     assert (entry.feedback_label, entry.feedback_comment) == ("down", "Too vague")
 
 
+def test_a_followup_in_the_chat_is_searched_with_the_question_before_it(app_env):
+    at = fresh_app().run()
+    at.chat_input[0].set_value("How much is the reward when my invention patent is granted?").run()
+    at.chat_input[0].set_value("And for a utility model?").run()
+    assert not at.exception
+    assert len(at.chat_message) == 4
+    reply = " ".join(plain(m.value) for m in at.chat_message[3].markdown)
+    assert "2,000" in reply, reply
+    assert any("Searched as: How much is the reward" in plain(c.value) for c in at.chat_message[3].caption)
+
+
 def test_new_conversation_clears_the_chat(app_env):
     at = fresh_app().run()
     at.chat_input[0].set_value("Can I put our code on GitHub?").run()
