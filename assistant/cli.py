@@ -117,15 +117,50 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
-def cmd_feedback(args: argparse.Namespace) -> int:
-    from .feedback import FeedbackLog
+def cmd_export_reviews(args: argparse.Namespace) -> int:
+    from .answer_log import AnswerLog, ReviewFilter, document_states
+    from .store import ChunkStore, MissingStoreError
 
-    settings = load_settings(feedback_log=args.log)
-    text = FeedbackLog(settings.feedback_log).export_csv()
+    settings = load_settings(feedback_log=args.log, database_url=args.database)
+    try:
+        documents = document_states(ChunkStore(settings, create=False).document_records())
+    except MissingStoreError:
+        documents = None  # no store here: answers cannot be checked for staleness
+    where = ReviewFilter(
+        document=args.document, feedback=args.feedback, mark=args.mark, unreviewed=args.unreviewed, stale=args.stale,
+        limit=10**9,
+    )
+    if args.stale and documents is None:
+        print("error: --stale needs the document store (ASSISTANT_STORE_DIR or a Chroma server)", file=sys.stderr)
+        return 2
+    log = AnswerLog.from_settings(settings)
+    try:
+        text = log.export_csv(where, documents)
+    finally:
+        log.close()
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def cmd_hash_password(args: argparse.Namespace) -> int:
+    import getpass
+
+    from .auth import hash_password
+
+    if args.stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("error: the passwords differ", file=sys.stderr)
+            return 2
+    if not password:
+        print("error: the password is empty", file=sys.stderr)
+        return 2
+    print(hash_password(password))
     return 0
 
 
@@ -165,10 +200,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     ingest_parser(commands.add_parser("ingest", help="same as ingest.py"))
 
-    fb = commands.add_parser("export-reviews", help="answers shown and reviewers' right/wrong marks, as CSV")
-    fb.add_argument("--log", help="review log (default data/feedback.jsonl or ASSISTANT_FEEDBACK_LOG)")
+    fb = commands.add_parser("export-reviews", help="logged answers with feedback, marks and stale flags, as CSV")
+    fb.add_argument("--database", help="SQLAlchemy URL of the answer log (default ASSISTANT_DATABASE_URL or SQLite beside the store)")
+    fb.add_argument("--log", help="old JSON-lines review log to import first, once (default data/feedback.jsonl)")
+    fb.add_argument("--document", help="only answers citing this source, e.g. policies/open-source-software.pdf")
+    fb.add_argument("--feedback", choices=["up", "down", "none"], help="only answers with this staff feedback")
+    fb.add_argument("--mark", choices=["right", "wrong"], help="only answers a reviewer marked so")
+    fb.add_argument("--unreviewed", action="store_true", help="only answers nobody has marked")
+    fb.add_argument("--stale", action="store_true", help="only answers whose cited document changed or was removed")
     fb.add_argument("--out", help="write to this file instead of standard output")
-    fb.set_defaults(func=cmd_feedback)
+    fb.set_defaults(func=cmd_export_reviews)
+
+    hp = commands.add_parser("hash-password", help="salted hash for ASSISTANT_ADMIN_PASSWORD_HASH / _LEGAL_PASSWORD_HASH")
+    hp.add_argument("--stdin", action="store_true", help="read the password from the first line of standard input")
+    hp.set_defaults(func=cmd_hash_password)
     return parser
 
 

@@ -96,8 +96,27 @@ class Settings:
     glossary: str = field(default_factory=lambda: _env("GLOSSARY", ""))
     contact: str = field(default_factory=lambda: _env("CONTACT", "the Legal & IP Department (ip-office@corvane.example)"))
 
-    # Where answers and reviewers' marks are logged for Legal.
+    # The answer log Legal reviews (SQLAlchemy URL). Unset: SQLite beside the store; set it to a
+    # PostgreSQL URL so several app replicas behind one Chroma server share one log.
+    database_url: str = field(default_factory=lambda: _env("DATABASE_URL", ""))
+    # The JSON-lines review log of earlier versions: imported into the database once, then left alone.
     feedback_log: Path = field(default_factory=lambda: Path(_env("FEEDBACK_LOG", str(PROJECT_ROOT / "data" / "feedback.jsonl"))))
+
+    # Local sign-in (no OpenID Connect provider configured): salted hashes made by
+    # ``python -m assistant hash-password``. Unset means nobody has that role.
+    admin_password_hash: str = field(default_factory=lambda: _env("ADMIN_PASSWORD_HASH", ""))
+    legal_password_hash: str = field(default_factory=lambda: _env("LEGAL_PASSWORD_HASH", ""))
+    # With OpenID Connect (st.login): comma-separated e-mail addresses given each role; everyone
+    # else who signs in is staff.
+    admin_users: str = field(default_factory=lambda: _env("ADMIN_USERS", ""))
+    legal_users: str = field(default_factory=lambda: _env("LEGAL_USERS", ""))
+
+    # Admin uploads: the largest policy PDFs are a few MB; 25 MB leaves room for scanned
+    # appendices while bounding what one upload holds in memory.
+    upload_max_mb: int = field(default_factory=lambda: _env_int("UPLOAD_MAX_MB", 25))
+    # Replaced and removed files are kept here for the record; unset: ``_archive`` inside the corpus
+    # folder (ingest skips folders starting with "_").
+    archive_dir_setting: str = field(default_factory=lambda: _env("ARCHIVE_DIR", ""))
 
     @property
     def backend(self) -> str:
@@ -121,6 +140,17 @@ class Settings:
         base = self.index_dir if self.chroma_host else self.store_dir
         return base.with_name(base.name + ".ingest.lock")
 
+    def answer_log_url(self) -> str:
+        """Where answers are logged: the configured URL, or SQLite beside the store."""
+        if self.database_url:
+            return self.database_url
+        base = self.index_root.parent if self.chroma_host else self.store_dir.parent
+        return f"sqlite:///{(base / 'answers.sqlite3').resolve()}"
+
+    @property
+    def archive_dir(self) -> Path:
+        return Path(self.archive_dir_setting) if self.archive_dir_setting else self.corpus_dir / "_archive"
+
     def validate(self) -> "Settings":
         if len(self.collection) < 3:
             raise SettingsError("ASSISTANT_COLLECTION must have at least 3 characters (a Chroma rule)")
@@ -132,6 +162,8 @@ class Settings:
             raise SettingsError("ASSISTANT_INGEST_LOCK_TIMEOUT must be 0 or more seconds")
         if self.k < 1 or self.candidates < self.k:
             raise SettingsError("k must be >= 1 and candidates >= k")
+        if self.upload_max_mb < 1:
+            raise SettingsError("ASSISTANT_UPLOAD_MAX_MB must be at least 1")
         return self
 
 

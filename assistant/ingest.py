@@ -15,6 +15,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -249,6 +250,8 @@ class Ingestor:
             parties=document.parties,
             preamble=document.preamble,
             chunker=self.chunker,
+            pages=document.pages,
+            ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         )
 
     @staticmethod

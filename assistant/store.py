@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass
 
 import chromadb
 from chromadb.api.shared_system_client import SharedSystemClient
@@ -44,6 +44,8 @@ class DocumentRecord:
     parties: str = ""
     preamble: str = ""
     chunker: str = ""  # model and chunk settings the chunks were made with
+    pages: int = 0  # PDF pages; 0 for files without pages
+    ingested_at: str = ""  # ISO time (UTC) the chunks were written, shown on the documents page
 
 
 class MissingStoreError(RuntimeError):
@@ -145,7 +147,7 @@ class ChunkStore:
         result = self.documents.get(include=["metadatas"])
         records = {}
         for meta in result["metadatas"] or []:
-            record = DocumentRecord(**{k: meta.get(k, "" if k != "chunks" else 0) for k in DocumentRecord.__dataclass_fields__})
+            record = DocumentRecord(**{k: meta.get(k, _missing_value(k, f.default)) for k, f in DocumentRecord.__dataclass_fields__.items()})
             records[record.source] = record
         return records
 
@@ -252,6 +254,13 @@ class ChunkStore:
             record = records[source]
             digest.update(f"{source}\0{record.sha256}\0{record.chunks}\0{record.chunker}\n".encode())
         return digest.hexdigest()
+
+
+def _missing_value(name: str, default):
+    """A field an older store's record lacks: its default, else an empty value of its kind."""
+    if default is not MISSING:
+        return default
+    return 0 if name == "chunks" else ""
 
 
 def _record_id(source: str) -> str:

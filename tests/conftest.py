@@ -124,3 +124,73 @@ def free_port() -> int:
 
 def shared_available(*parts: str) -> bool:
     return SHARED.joinpath(*parts).exists()
+
+
+# ------------------------------------------------------------------ PostgreSQL for the answer log
+
+
+def _postgres_bin() -> Path | None:
+    """Debian's postgresql package keeps initdb and pg_ctl under /usr/lib/postgresql/<v>/bin."""
+    found = shutil.which("pg_ctl")
+    if found and shutil.which("initdb"):
+        return Path(found).parent
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parent.parent.name))
+    return versions[-1].parent if versions else None
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A server URL (without database): ASSISTANT_TEST_POSTGRES_URL when set (e.g. by .ci/run), else a
+    throwaway cluster on 127.0.0.1 and a free port, run as the `postgres` user when we are root."""
+    import subprocess
+    import tempfile
+
+    configured = os.environ.get("ASSISTANT_TEST_POSTGRES_URL")
+    if configured:
+        yield configured.rstrip("/")
+        return
+    bin_dir = _postgres_bin()
+    if bin_dir is None:
+        pytest.skip("no PostgreSQL binaries (install Debian's postgresql package) and ASSISTANT_TEST_POSTGRES_URL unset")
+    as_user: list[str] = []
+    root = Path(tempfile.mkdtemp(prefix="assistant-pg-"))
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        import pwd
+
+        try:
+            account = pwd.getpwnam("postgres")
+        except KeyError:
+            shutil.rmtree(root, ignore_errors=True)
+            pytest.skip("running as root and there is no `postgres` user to run the test cluster as")
+        os.chown(root, account.pw_uid, account.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    data, port = root / "data", free_port()
+    subprocess.run(
+        [*as_user, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync"],
+        check=True, capture_output=True,
+    )
+    options = f"-h 127.0.0.1 -p {port} -k {root} -F"
+    subprocess.run(
+        [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "-t", "120", "start"],
+        check=True, capture_output=True,
+    )
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """A fresh, empty database on the test server for one test."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(f"{postgres_server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    yield f"{postgres_server}/{name}"

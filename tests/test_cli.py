@@ -13,10 +13,13 @@ from assistant.config import PROJECT_ROOT
 from .conftest import BROKEN_PDFS
 
 
-def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def run(*args: str, env: dict | None = None, input_text: str | None = None) -> subprocess.CompletedProcess:
     environment = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
     environment.pop("ASSISTANT_CHROMA_HOST", None)
-    return subprocess.run([sys.executable, *args], cwd=PROJECT_ROOT, capture_output=True, text=True, env=environment, timeout=600)
+    return subprocess.run(
+        [sys.executable, *args], cwd=PROJECT_ROOT, capture_output=True, text=True, env=environment, timeout=600,
+        input=input_text,
+    )
 
 
 def test_ask_json_contract(sample_settings):

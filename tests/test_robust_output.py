@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from assistant.config import PROJECT_ROOT
-from assistant.feedback import FeedbackLog
 from assistant.ingest import Ingestor
 from assistant.presentation import neutralise_citation_markers, plain_text, spreadsheet_safe
 from assistant.schema import Answer
@@ -141,13 +140,11 @@ def test_document_citation_markers_are_neutralised(text, shown):
 # ------------------------------------------------------------------ row 10: formulas in the CSV export
 
 
+# The review log's CSV export (tests/test_answer_log.py) escapes through spreadsheet_safe.
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
-def test_csv_cells_that_start_a_formula_are_escaped(tmp_path, start):
-    log = FeedbackLog(tmp_path / "reviews.jsonl")
+def test_cells_that_start_a_formula_are_escaped(start):
     question = f'{start}HYPERLINK("http://evil.example","click")'
-    log.record_answer(Answer(question, "no answer", False, "test", []))
-    rows = list(csv.DictReader(io.StringIO(log.export_csv())))
-    assert rows[0]["question"] == "'" + question
+    assert spreadsheet_safe(question) == "'" + question
 
 
 @pytest.mark.parametrize("value", ["Who owns it?", "3 = 3", "", 12, None])
