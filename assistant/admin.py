@@ -28,6 +28,10 @@ from .config import Settings
 from .documents import DocumentDirectory
 from .ingest import Ingestor, Progress, ensure_lexical_index
 from .loaders import SUPPORTED_SUFFIXES
+
+# What the documents page accepts: the types whose content it checks (Word and PowerPoint files are
+# ingested from the corpus folder, but not uploaded through the browser).
+UPLOAD_SUFFIXES = frozenset({".pdf", ".md", ".markdown", ".txt"}) & frozenset(SUPPORTED_SUFFIXES)
 from .schema import IngestReport
 from .store import ChunkStore, DocumentRecord
 
@@ -115,8 +119,8 @@ def check_upload(name: str, data: bytes, max_bytes: int) -> CheckedUpload:
     """Refuse what must not enter the corpus: wrong type by content, empty, too large, bad name."""
     safe = safe_filename(name)
     suffix = Path(safe).suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise UploadError(f"{name}: only PDF, Markdown and text files can be uploaded ({', '.join(sorted(SUPPORTED_SUFFIXES))})")
+    if suffix not in UPLOAD_SUFFIXES:
+        raise UploadError(f"{name}: only PDF, Markdown and text files can be uploaded ({', '.join(sorted(UPLOAD_SUFFIXES))})")
     if not data:
         raise UploadError(f"{name}: the file is empty")
     if len(data) > max_bytes:

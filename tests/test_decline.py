@@ -30,7 +30,7 @@ def test_no_answer_unit_means_decline():
 
 
 def test_unmatched_names_lower_confidence_by_the_penalty_pro_rata():
-    policy = DeclinePolicy(unmatched_name_penalty=2.0)
+    policy = DeclinePolicy(unmatched_name_penalty=2.0)  # explicit: the test pins the arithmetic
     half = Evidence(True, best_unit=1.0, names=("Dropbox", "Acme"), unmatched_names=("Dropbox",))
     assert policy.confidence(half) == pytest.approx(sigmoid(0.0))
 
