@@ -140,6 +140,7 @@ class Settings:
         base = self.index_dir if self.chroma_host else self.store_dir
         return base.with_name(base.name + ".ingest.lock")
 
+    @property
     def answer_log_url(self) -> str:
         """Where answers are logged: the configured URL, or SQLite beside the store."""
         if self.database_url:
