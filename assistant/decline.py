@@ -54,8 +54,9 @@ class DeclinePolicy:
     unmatched_name_penalty: float = 3.0
     # The question names a product ("Dropbox") of a kind ("personal cloud drive") that the chosen
     # unit names in so many words: the rule is about exactly this, however little the cross-encoder
-    # (which does not know the brand) makes of it. Worth this many logits.
-    kind_match_logits: float = 3.0
+    # (which does not know the brand) makes of it. Worth this many logits: the cross-encoder scores
+    # such a unit around -3 to -4, and the rule should clear the calibrated threshold (logit 0).
+    kind_match_logits: float = 4.0
     # The same decision without the reranker, on the cosine scale (calibrated the same way).
     min_dense_similarity: float = 0.54
     # Cosine equivalents of the two adjustments above.
