@@ -217,9 +217,9 @@ def test_a_running_assistant_sees_another_process_ingest(small_corpus, ingest, r
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stderr
-    answer = assistant.ask(question)
-    assert answer.grounded and answer.citations[0].source == "policies/cross-border-ip-disputes.pdf"
-    assert "policies/open-source-software.pdf" not in {c.source for c in assistant.ask("Can I put our code on GitHub?").citations}
+    assistant.ask(question)  # reloads before answering
+    assert assistant.retrieve(question).passages[0].source == "policies/cross-border-ip-disputes.pdf"
+    assert "policies/open-source-software.pdf" not in {p.source for p in assistant.retrieve("Can I put our code on GitHub?").passages}
 
 
 def test_editing_one_page_re_embeds_only_the_chunks_that_changed(tmp_path, embeddings):
