@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from .config import SettingsError, load_settings
+from .config import LLM_BACKENDS, SettingsError, load_settings
 from .presentation import citation_label
 
 EXIT_BUSY = 4  # ingest refused: another ingest holds the store's lock
@@ -20,6 +20,12 @@ EXIT_BUSY = 4  # ingest refused: another ingest holds the store's lock
 
 def _format_answer(answer) -> str:
     lines = [answer.answer, ""]
+    if answer.mode == "generated":
+        lines.insert(1, f"(written by {answer.model}; every sentence checked against the passage it cites)")
+    if answer.fallback:
+        lines.insert(1, f"(note: {answer.fallback})")
+    for sentence in answer.unsupported:
+        lines.insert(-1, f"removed, failed verification: {sentence}")
     for citation in answer.citations:
         data = citation.to_json()
         lines.append(f"{citation_label(data)} ({citation.source})")
@@ -32,7 +38,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     from .followup import HistoryError, read_history
 
-    settings = load_settings(store_dir=args.store, rerank=False if args.no_rerank else None)
+    settings = load_settings(store_dir=args.store, rerank=False if args.no_rerank else None, llm=args.llm)
     try:
         history = read_history(Path(args.history)) if args.history else None
     except HistoryError as exc:
@@ -185,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--source", help="only documents whose path matches this glob or folder, e.g. 'policies/*'")
     ask.add_argument("--type", choices=["policy", "lecture", "contract", "document"], help="only this document type")
     ask.add_argument("--no-rerank", action="store_true", help="skip the cross-encoder reranker")
+    ask.add_argument("--llm", choices=LLM_BACKENDS, help="language model backend for this answer (default: ASSISTANT_LLM, else none)")
     ask.add_argument("--history", help='JSON file: earlier turns [{"role": "user"|"assistant", "content": "..."}]')
     ask.set_defaults(func=cmd_ask)
 

@@ -19,6 +19,9 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+LLM_BACKENDS = ("none", "openai", "ollama", "llamacpp")
+
+
 class SettingsError(ValueError):
     """A setting (environment variable or flag) that cannot be used; the message names it."""
 
@@ -118,6 +121,21 @@ class Settings:
     # folder (ingest skips folders starting with "_").
     archive_dir_setting: str = field(default_factory=lambda: _env("ARCHIVE_DIR", ""))
 
+    # A language model that writes the answer from the passages (assistant/llm.py); "none" keeps
+    # the extractive answer, which needs no model and cannot invent anything.
+    llm: str = field(default_factory=lambda: _env("LLM", "none").strip().lower() or "none")
+    llm_base_url: str = field(default_factory=lambda: _env("LLM_BASE_URL", ""))  # openai, ollama
+    llm_model: str = field(default_factory=lambda: _env("LLM_MODEL", ""))  # openai, ollama
+    llm_api_key: str = field(default_factory=lambda: _env("LLM_API_KEY", ""))  # openai
+    llm_model_path: str = field(default_factory=lambda: _env("LLM_MODEL_PATH", ""))  # llamacpp: a GGUF file
+    # Seconds the whole generation may take before the extractive answer is shown instead.
+    llm_timeout: float = field(default_factory=lambda: _env_float("LLM_TIMEOUT", 60.0))
+    # An answer of three to five cited sentences fits in 384 tokens; more is a model rambling.
+    llm_max_tokens: int = field(default_factory=lambda: _env_int("LLM_MAX_TOKENS", 384))
+    # The model's context window in its tokens: prompt + passages + answer must fit (passages that
+    # do not are left out). 4096 is what small local models (and llama.cpp here) run with.
+    llm_context_tokens: int = field(default_factory=lambda: _env_int("LLM_CONTEXT_TOKENS", 4096))
+
     @property
     def backend(self) -> str:
         """A short label of where the store lives, shown to users and in JSON output."""
@@ -165,6 +183,10 @@ class Settings:
             raise SettingsError("k must be >= 1 and candidates >= k")
         if self.upload_max_mb < 1:
             raise SettingsError("ASSISTANT_UPLOAD_MAX_MB must be at least 1")
+        if self.llm not in LLM_BACKENDS:
+            raise SettingsError(f"ASSISTANT_LLM must be one of {', '.join(LLM_BACKENDS)}, got {self.llm!r}")
+        if self.llm_timeout <= 0 or self.llm_max_tokens < 1 or self.llm_context_tokens <= self.llm_max_tokens:
+            raise SettingsError("ASSISTANT_LLM_TIMEOUT must be > 0, and LLM_CONTEXT_TOKENS > LLM_MAX_TOKENS >= 1")
         return self
 
 
@@ -176,4 +198,6 @@ def load_settings(**overrides) -> Settings:
     for key in ("corpus_dir", "store_dir", "feedback_log", "index_root"):
         if key in clean:
             clean[key] = Path(clean[key])
+    if "llm" in clean:
+        clean["llm"] = str(clean["llm"]).strip().lower()
     return replace(Settings(), **clean).validate()

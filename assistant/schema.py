@@ -143,6 +143,10 @@ class Answer:
     citations: list[Citation]
     confidence: float = 0.0
     standalone_question: str | None = None  # the question actually searched (a follow-up made whole)
+    mode: str = "extractive"  # "extractive" (copied sentences) or "generated" (a language model wrote it)
+    model: str | None = None  # the language model that wrote a generated answer
+    unsupported: tuple[str, ...] = ()  # generated sentences that failed verification, kept out of the answer
+    fallback: str | None = None  # why a configured model's answer is not shown, when it is not
 
     def to_json(self) -> dict:
         return {
@@ -153,6 +157,10 @@ class Answer:
             "backend": self.backend,
             "confidence": round(self.confidence, 4),
             "citations": [c.to_json() for c in self.citations],
+            "mode": self.mode,
+            "model": self.model,
+            "unsupported": list(self.unsupported),
+            "fallback": self.fallback,
         }
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Iterator
 
 from .answer import AnswerComposer, Selection
 from .config import Settings, load_settings
@@ -10,7 +11,8 @@ from .documents import DocumentDirectory
 from .embeddings import get_embeddings
 from .ingest import ensure_lexical_index
 from .rerank import CrossEncoderReranker
-from .followup import Turn, standalone_question
+from .followup import Turn, needs_context, standalone_question
+from .generation import AnswerGenerator
 from .glossary import Expansion, load_glossary, names_kind
 from .retrieval import HybridRetriever, Retrieval
 from .schema import Answer
@@ -39,6 +41,12 @@ class Assistant:
         self.decline_policy = DeclinePolicy(
             min_confidence=self.settings.min_confidence, min_dense_similarity=self.settings.min_dense_similarity
         )
+        # A language model writes the answer when one is configured; the cross-encoder checks it
+        # (loaded for that even when reranking is off).
+        self.generator = None
+        if self.settings.llm != "none":
+            scorer = reranker or CrossEncoderReranker(max_tokens=self.settings.rerank_max_tokens)
+            self.generator = AnswerGenerator(self.settings, scorer)
         self._lock = threading.Lock()
         self._load()
 
@@ -110,7 +118,16 @@ class Assistant:
 
     def search_query(self, question: str, history: list[Turn] | None = None) -> Expansion:
         """The question actually searched: a follow-up made whole, known product names explained."""
-        return self.glossary.expand(standalone_question(history, question.strip()))
+        return self.glossary.expand(self.standalone(history, question.strip()))
+
+    def standalone(self, history: list[Turn] | None, question: str) -> str:
+        """A follow-up made whole: by the language model when one is configured and reachable,
+        else by the rule of :func:`assistant.followup.standalone_question`."""
+        if self.generator is not None and history and needs_context(question):
+            rewritten = self.generator.rewrite(history, question)
+            if rewritten:
+                return rewritten
+        return standalone_question(history, question)
 
     def consider(self, retrieval: Retrieval, expansion: Expansion | None = None) -> tuple[Selection, Decision]:
         """The answer units chosen for a retrieval and the decision to answer with them or decline."""
@@ -120,6 +137,39 @@ class Assistant:
         return selection, self.decline_policy.decide(self.evidence(retrieval, selection, expansion))
 
     def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        source: str | None = None,
+        doc_type: str | None = None,
+        history: list[Turn] | None = None,
+    ) -> Answer:
+        """The answer: generated and verified when a language model is configured, else extractive."""
+        *_, answer = self.ask_stream(question, k, source, doc_type, history)
+        return answer
+
+    def ask_stream(
+        self,
+        question: str,
+        k: int | None = None,
+        source: str | None = None,
+        doc_type: str | None = None,
+        history: list[Turn] | None = None,
+    ) -> Iterator[str | Answer]:
+        """Text pieces as the answer is written, then the final :class:`Answer` (always last).
+
+        The decision to decline is made first, by the extractive path; only an answer that would
+        be given is generated. The pieces are the model's raw text; the final answer holds only
+        what passed verification.
+        """
+        answer = self.ask_extractive(question, k, source, doc_type, history)
+        if self.generator is None or not answer.grounded:
+            yield answer.answer
+            yield answer
+            return
+        yield from self.generator.stream(answer)
+
+    def ask_extractive(
         self,
         question: str,
         k: int | None = None,
