@@ -49,6 +49,7 @@ with st.sidebar:
     source = st.text_input("Documents (path or glob)", placeholder="policies/* or policies/open-source-software.pdf")
     k = st.slider("Sources to show", min_value=1, max_value=10, value=config.k)
     st.caption(f"{len(assistant.directory.records)} documents, {assistant.store.count()} passages")
+    st.caption("Answers: " + ("extractive (copied sentences)" if config.llm == "none" else f"written by a language model ({config.llm}), checked against the passages"))
 
 if assistant.is_empty:
     st.warning(INGEST_HINT)
@@ -120,6 +121,14 @@ def show_answer(message: dict) -> None:
         st.markdown(escape_markdown(answer["answer"]))
     else:
         st.info(escape_markdown(answer["answer"]))
+    if answer.get("mode") == "generated":
+        st.caption(escape_markdown(f"Written by {answer['model']}. Every sentence was checked against the passage it cites."))
+    if answer.get("fallback"):
+        st.info(escape_markdown(answer["fallback"][:1].upper() + answer["fallback"][1:] + "."))
+    if answer.get("unsupported"):
+        with st.expander(f"Removed: {len(answer['unsupported'])} generated sentence(s) failed verification"):
+            for sentence in answer["unsupported"]:
+                st.markdown("- " + escape_markdown(sentence))
     if answer.get("standalone_question") and answer["standalone_question"] != answer["question"]:
         st.caption("Searched as: " + escape_markdown(answer["standalone_question"]))
     for citation in answer["citations"]:
@@ -143,11 +152,25 @@ def ask(question: str) -> None:
     with st.chat_message("user"):
         st.markdown(escape_markdown(question))
     with st.chat_message("assistant"):
-        with st.spinner("Searching the documents..."):
-            answer = assistant.ask(
+        final = []
+
+        def pieces():
+            """The answer's text as it is written; the verified answer (the last item) is kept aside."""
+            for item in assistant.ask_stream(
                 question, k=k, source=source.strip() or None, doc_type=None if doc_type == "all" else doc_type,
                 history=earlier or None,
-            )
+            ):
+                if isinstance(item, str):
+                    yield escape_markdown(item)
+                else:
+                    final.append(item)
+
+        draft = st.empty()
+        with st.spinner("Searching the documents..."):
+            with draft.container():
+                st.write_stream(pieces())
+        draft.empty()  # the draft gives way to the verified answer, its sources and marks
+        answer = final[-1]
         principal = current_principal()
         answer_id = log.record_answer(
             answer, document_states(assistant.directory.records), mode=getattr(answer, "mode", None) or "extractive",

@@ -27,7 +27,7 @@ class VerificationPolicy:
     # not supported by it. Calibrated by benchmarks/calibrate_support.py on the sample corpus:
     # sentences copied from a passage against the same sentences paired with passages of other
     # documents; this value keeps 99% of the mismatched pairs out (see README-llm.md).
-    min_support: float = -2.0
+    min_support: float = -0.75
 
     def to_dict(self) -> dict:
         return asdict(self)
