@@ -3,9 +3,8 @@
 The extractive answer is always made first (it decides whether to answer at all, and it is what
 is shown when the model fails): only an answer that would be given is generated. The model's
 reply streams as it is written; when it ends, the sentences that pass
-:class:`~assistant.verification.Verifier` become the answer, with their citations renumbered
-nowhere (they keep the numbers of the passages as given) and those that fail listed as
-``unsupported``. When none passes, when the model says the passages do not answer, or when the
+:class:`~assistant.verification.Verifier` become the answer, citing the passages by the
+numbers they were given under; those that fail are listed as ``unsupported``. When none passes, when the model says the passages do not answer, or when the
 backend fails, the extractive answer is returned with the reason in ``fallback``.
 """
 from __future__ import annotations

@@ -7,10 +7,9 @@ import re
 
 import pytest
 
-from assistant.facts import unsupported_facts
-from assistant.verification import Verifier, split_cited
+from assistant.verification import Verifier
 from tests.conftest import make_settings
-from tests.test_llm import llm_settings, needs_model, passage_text, smollm2_path
+from tests.test_llm import assert_checked, llm_settings, needs_model, passage_text, smollm2_path
 
 INJECTED = """# Inventor Award Notice
 
@@ -61,6 +60,4 @@ def test_the_answer_cites_only_passages_given(injected_assistant):
 @needs_model
 def test_no_figure_outside_the_cited_passages_is_shown(injected_assistant):
     answer = injected_assistant.ask(QUESTION)
-    by_number = {c.n: passage_text(c) for c in answer.citations}
-    missing = [unsupported_facts(s, [by_number[n] for n in cited]) for s, cited in split_cited(answer.answer)]
-    assert all(m == [] for m in missing), missing
+    assert_checked(answer)

@@ -21,7 +21,6 @@ import pytest
 
 from assistant.facts import unsupported_facts
 from assistant.schema import Answer
-from assistant.verification import split_cited
 from tests.conftest import free_port
 
 QUESTION = "Who owns an invention I made on the night shift?"
@@ -51,7 +50,9 @@ def llm_settings(settings, **overrides):
 
 def passage_text(citation) -> str:
     """The passage as the model saw it: its header and its text."""
-    return f"{citation.title} {citation.version} {citation.section} {citation.text}"
+    from assistant.prompting import passage_block
+
+    return passage_block(citation, "key")[1]
 
 
 def assert_checked(answer: Answer) -> None:
@@ -59,8 +60,11 @@ def assert_checked(answer: Answer) -> None:
     numbers = {c.n for c in answer.citations}
     assert {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)} <= numbers
     by_number = {c.n: passage_text(c) for c in answer.citations}
-    for sentence, cited in split_cited(answer.answer.replace("(superseded version)", "")):
-        assert unsupported_facts(sentence, [by_number[n] for n in cited]) == [], sentence
+    # Text up to a run of markers is what those markers cite (an extractive answer cites a group of
+    # sentences once; a generated one cites every sentence).
+    for text, marks in re.findall(r"(.*?)((?:\[\d+\])+)", answer.answer, re.DOTALL):
+        cited = [int(n) for n in re.findall(r"\d+", marks)]
+        assert unsupported_facts(text, [by_number[n] for n in cited]) == [], (text, cited, answer.mode)
 
 
 @pytest.fixture(scope="session")
