@@ -53,7 +53,7 @@ def _assistant(key: tuple) -> Assistant:
 def get_assistant() -> Assistant:
     """One assistant per store configuration, shared by sessions (models load once)."""
     s = settings()
-    return _assistant((s.backend, s.collection, s.store_dir.as_posix()))
+    return _assistant((s.backend, s.collection, s.store_dir.as_posix(), s.llm, s.llm_base_url, s.llm_model, s.llm_model_path))
 
 
 @st.cache_resource

@@ -15,6 +15,7 @@ def run_app(monkeypatch, sample_settings, tmp_path, model_path: str) -> AppTest:
 
     monkeypatch.setenv("ASSISTANT_STORE_DIR", str(sample_settings.store_dir))
     monkeypatch.setenv("ASSISTANT_FEEDBACK_LOG", str(tmp_path / "reviews.jsonl"))
+    monkeypatch.setenv("ASSISTANT_DATABASE_URL", f"sqlite:///{tmp_path / 'answers.sqlite3'}")
     monkeypatch.delenv("ASSISTANT_CHROMA_HOST", raising=False)
     monkeypatch.setenv("ASSISTANT_LLM", "llamacpp")
     monkeypatch.setenv("ASSISTANT_LLM_MODEL_PATH", model_path)
