@@ -105,3 +105,39 @@ class DeclinePolicy:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def calibrate_threshold(points: list[tuple[float, bool]], log_odds: bool) -> tuple[float, float, float]:
+    """The threshold that best separates answerable (True) from unanswerable confidences.
+
+    Returns (threshold, answered rate on answerable, refusal rate on unanswerable). Used by
+    benchmarks/calibrate_refusal.py; kept here so that the rule is tested with the policy it sets.
+    """
+    values = sorted({v for v, _ in points})
+
+    def middle(a: float, b: float) -> float:
+        if not log_odds:
+            return (a + b) / 2
+        la, lb = (math.log(max(v, 1e-9) / max(1 - v, 1e-9)) for v in (a, b))
+        return 1 / (1 + math.exp(-(la + lb) / 2))
+
+    candidates = [middle(a, b) for a, b in zip(values, values[1:])] or values
+    answerable = [v for v, ok in points if ok]
+    unanswerable = [v for v, ok in points if not ok]
+
+    def rates(t: float) -> tuple[float, float]:
+        answered = sum(v >= t for v in answerable) / max(1, len(answerable))
+        refused = sum(v < t for v in unanswerable) / max(1, len(unanswerable))
+        return answered, refused
+
+    # Every threshold with the best balanced accuracy separates the tuning questions equally well;
+    # the one in the middle of that range (on the logit scale) leaves the widest margin on both
+    # sides for questions phrased differently, where an end of the range would sit against the
+    # nearest tuning question.
+    score = {t: sum(rates(t)) for t in candidates}
+    top = max(score.values())
+    winners = [t for t in candidates if score[t] == top]
+    best = middle(winners[0], winners[-1])
+    if score.get(best, sum(rates(best))) < top:  # the winners are not one range: take the median one
+        best = winners[len(winners) // 2]
+    return (best, *rates(best))

@@ -4,7 +4,7 @@ Each question of the gold files (only lines with ``"split": "tune"`` when a file
 run through the same path as ``ask`` (search query, retrieval, answer units) and the evidence the
 :class:`~assistant.decline.DeclinePolicy` reads is recorded. The policy's ``min_confidence`` (and,
 without the reranker, ``min_dense_similarity``) that best separates answerable from unanswerable
-questions (balanced accuracy; ties toward the middle of the gap) is printed with both rates.
+questions (balanced accuracy; among equally good thresholds, the middle of their range) is printed with both rates.
 
     python benchmarks/calibrate_refusal.py --pair STORE GOLD [--pair STORE GOLD ...] [--json]
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.config import load_settings  # noqa: E402
+from assistant.decline import calibrate_threshold  # noqa: E402
 from assistant.evaluation import read_gold  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 
@@ -29,29 +29,6 @@ def tune_questions(path: Path):
     splits = {json.loads(line).get("id"): json.loads(line).get("split") for line in path.read_text().splitlines() if line.strip()}
     questions = read_gold(path)
     return [q for q in questions if splits.get(q.id) in (None, "tune")]
-
-
-def best_threshold(points: list[tuple[float, bool]], log_odds: bool) -> tuple[float, float, float]:
-    """(threshold, answered rate on answerable, refusal rate on unanswerable)."""
-    values = sorted({v for v, _ in points})
-
-    def middle(a: float, b: float) -> float:
-        if not log_odds:
-            return (a + b) / 2
-        la, lb = (math.log(max(v, 1e-9) / max(1 - v, 1e-9)) for v in (a, b))
-        return 1 / (1 + math.exp(-(la + lb) / 2))
-
-    candidates = [middle(a, b) for a, b in zip(values, values[1:])] or values
-    answerable = [v for v, ok in points if ok]
-    unanswerable = [v for v, ok in points if not ok]
-
-    def rates(t: float) -> tuple[float, float]:
-        answered = sum(v >= t for v in answerable) / max(1, len(answerable))
-        refused = sum(v < t for v in unanswerable) / max(1, len(unanswerable))
-        return answered, refused
-
-    best = max(candidates, key=lambda t: (sum(rates(t)), -abs(t - 0.5)))
-    return (best, *rates(best))
 
 
 def main() -> None:
@@ -71,7 +48,7 @@ def main() -> None:
                 retrieval = assistant.retrieve(expansion.question)
                 _, decision = assistant.consider(retrieval, expansion)
                 points.append((decision.confidence, question.answerable))
-        threshold, answered, refused = best_threshold(points, log_odds=rerank)
+        threshold, answered, refused = calibrate_threshold(points, log_odds=rerank)
         name = "ASSISTANT_MIN_CONFIDENCE" if rerank else "ASSISTANT_MIN_DENSE_SIMILARITY"
         results[name] = {
             "threshold": round(threshold, 3),

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from assistant.decline import DeclinePolicy, Evidence
+from assistant.decline import DeclinePolicy, Evidence, calibrate_threshold
 
 
 def sigmoid(x: float) -> float:
@@ -61,3 +61,28 @@ def test_the_reason_names_missing_names_when_none_matched():
 def test_invalid_parameters_are_refused(bad):
     with pytest.raises(ValueError):
         DeclinePolicy(**bad)
+
+
+def logit(p: float) -> float:
+    return math.log(p / (1 - p))
+
+
+def test_calibration_takes_the_middle_of_the_separating_range_on_the_logit_scale():
+    points = [(0.1, False), (0.2, False), (0.7, True), (0.9, True)]
+    threshold, answered, refused = calibrate_threshold(points, log_odds=True)
+    assert (answered, refused) == (1.0, 1.0)
+    assert logit(threshold) == pytest.approx((logit(0.2) + logit(0.7)) / 2)
+
+
+def test_calibration_without_the_reranker_takes_the_middle_on_the_cosine_scale():
+    points = [(0.40, False), (0.60, True), (0.62, True)]
+    threshold, _, _ = calibrate_threshold(points, log_odds=False)
+    assert threshold == pytest.approx(0.50)
+
+
+def test_calibration_trades_one_error_for_balanced_accuracy():
+    # One unanswerable question scores above two answerable ones: declining it would cost two.
+    points = [(0.1, False), (0.8, False), (0.6, True), (0.7, True), (0.9, True)]
+    threshold, answered, refused = calibrate_threshold(points, log_odds=True)
+    assert (answered, refused) == (1.0, 0.5)
+    assert threshold < 0.6
