@@ -111,6 +111,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument(
+        "--min-killed", type=int, default=0,
+        help="go on past --trials until this many runs were killed mid-run (a run that ends before its "
+        "kill delay shows only that a finished run stays equal); at most 3x --trials runs",
+    )
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "kill-ingest.json"))
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -128,12 +133,18 @@ def main() -> int:
 
     trials = []
     starts = ["empty", "store of A", "store of A, --rebuild"]
-    for trial in range(args.trials):
+    trial = -1
+    while True:
+        trial += 1
+        killed_so_far = sum(t["killed_mid_run"] for t in trials)
+        if trial >= args.trials and (killed_so_far >= args.min_killed or trial >= 3 * args.trials):
+            break
         start = starts[trial % len(starts)]
         store = base / f"trial-{trial}"
         if start != "empty":
             shutil.copytree(base / "store-a", store)
-        delay = rng.uniform(0.2, 1.05) * full_seconds
+        # Up to 0.9 of a clean run: most runs are killed mid-way, at any stage (parsing, embedding, writing).
+        delay = rng.uniform(0.05, 0.9) * full_seconds
         process = subprocess.Popen(
             ingest_command(corpus_b, store, start.endswith("--rebuild")), env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

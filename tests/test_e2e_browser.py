@@ -147,11 +147,6 @@ def wait_for_log(database_url: str, condition, timeout: float = 60.0):
         log.close()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="after the merge of the app with the ingest hardening the walk timed out once (under a load of 10+ "
-    "on 2 cores) waiting for 'Saved ... (replaced)' on the documents page; not yet diagnosed",
-)
 def test_staff_legal_and_admin_walk_through(browser, app_url, walk_env, tmp_path):
     database = walk_env["ASSISTANT_DATABASE_URL"]
 
@@ -204,6 +199,11 @@ def test_staff_legal_and_admin_walk_through(browser, app_url, walk_env, tmp_path
     upload_form.locator("[data-testid='stSelectbox']").click()
     admin.get_by_role("option", name="policies").click()
     upload_form.locator("input[type='file']").set_input_files(str(changed_policy(tmp_path / "open-source-software.pdf")))
+    # The browser sends the file in the background; a submit before it arrived would save nothing
+    # (under load this raced: the walk then waited in vain for "Saved ..."). Its chip shows, and its
+    # progress bar goes, when it is in.
+    upload_form.locator("[data-testid='stFileChipName']").wait_for(timeout=SLOW)
+    upload_form.locator("[data-testid='stFileUploader'] [role='progressbar']").wait_for(state="detached", timeout=SLOW)
     upload_form.get_by_text("Replace files that already exist").click()
     upload_form.get_by_role("button", name="Save to the corpus").click()
     admin.get_by_text(f"Saved {POLICY} (replaced)").wait_for(timeout=SLOW)
