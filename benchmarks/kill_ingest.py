@@ -68,7 +68,8 @@ def snapshot(store_dir: Path, corpus: Path) -> dict:
     index = LexicalIndex.load(settings.index_dir)
     return {
         "chunks": chunks,
-        "records": {s: r.__dict__ for s, r in store.document_records().items()},
+        # When a record was written is the one field a repaired store may not share with a clean build.
+        "records": {s: {k: v for k, v in r.__dict__.items() if k != "ingested_at"} for s, r in store.document_records().items()},
         "fingerprint": store.fingerprint(),
         "index_fingerprint": index.fingerprint if index else None,
         "generations": sorted(store.generations()),
