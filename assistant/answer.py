@@ -168,7 +168,6 @@ class AnswerComposer:
                 continue
             if candidate.score < relevant:
                 continue  # a supporting unit must be relevant itself
-                continue
             if candidate.unit.kind == "example" and best.unit.kind != "example":
                 continue
             if any(normalise(candidate.unit.text) == normalise(c.unit.text) for c in chosen):
