@@ -155,6 +155,12 @@ class AnswerComposer:
         current = [s for s in scored if not passages[s.n - 1].superseded]
         if len(current) < len(scored) and any(s.score >= relevant for s in current):
             scored = current
+        # A question that names a document asks about that document: when the passages shown hold
+        # units of it, the answer comes from them (a like clause of another contract answers a
+        # different question).
+        named = [s for s in scored if passages[s.n - 1].named]
+        if named and len(named) < len(scored):
+            scored = named
         values = {id(s): self.value(s, passages, reranked, kinds) for s in scored}
         ranked = sorted(scored, key=lambda s: values[id(s)], reverse=True)
         best = ranked[0]

@@ -19,7 +19,7 @@ from .embeddings import count_tokens, get_tokenizer
 from .schema import Chunk, LoadedDocument, Segment
 from .units import block_starts, unit_boundaries
 
-CHUNKER_VERSION = "4"  # bump when the chunking code changes what it produces (2: whole units, table rows; 3: ends at blocks; 4: short sections keep their heading, content ids)
+CHUNKER_VERSION = "5"  # bump when the chunking code changes what it produces (2: whole units, table rows; 3: ends at blocks; 4: short sections keep their heading, content ids; 5: a clause's first line is not a heading)
 MIN_SECTION_TOKENS = 24  # a lone heading is merged into the section that follows
 # A chunk may end early, at the start of a block, when it keeps at least this share of its size:
 # an FAQ answer or a list item then stays whole in one chunk instead of being cut between sentences.

@@ -92,9 +92,9 @@ class Settings:
 
     # Refusal: below this calibrated confidence the assistant says the documents do not
     # cover the question. Calibrated by ``benchmarks/calibrate_refusal.py``.
-    min_confidence: float = field(default_factory=lambda: _env_float("MIN_CONFIDENCE", 0.5))
+    min_confidence: float = field(default_factory=lambda: _env_float("MIN_CONFIDENCE", 0.32))
     # The same decision without the reranker, on the dense cosine scale.
-    min_dense_similarity: float = field(default_factory=lambda: _env_float("MIN_DENSE_SIMILARITY", 0.54))
+    min_dense_similarity: float = field(default_factory=lambda: _env_float("MIN_DENSE_SIMILARITY", 0.567))
     # Extra product names -> kinds (JSON), added to assistant/data/glossary.json.
     glossary: str = field(default_factory=lambda: _env("GLOSSARY", ""))
     contact: str = field(default_factory=lambda: _env("CONTACT", "the Legal & IP Department (ip-office@corvane.example)"))

@@ -34,6 +34,13 @@ class DocumentDirectory:
         self.lexical = lexical
         self.status = self._effective_status(records)
         self._name_tokens = {source: _name_tokens(r) for source, r in records.items()}
+        self._name_phrases = {source: _name_phrases(r) for source, r in records.items()}
+        # How many documents go by a two-word phrase ("global technologies"): a phrase of common
+        # words can name one document when the words alone name dozens.
+        self._phrase_df: dict[tuple[str, str], int] = {}
+        for phrases in self._name_phrases.values():
+            for phrase in phrases:
+                self._phrase_df[phrase] = self._phrase_df.get(phrase, 0) + 1
         # How many documents go by a word: for words that only the names hold in joined-up form.
         self._name_df: dict[str, int] = {}
         for tokens in self._name_tokens.values():
@@ -89,18 +96,38 @@ class DocumentDirectory:
             df = self.lexical.document_frequency(t) or self._name_df.get(t, 0)
             if len(t) >= 3 and 0 < df <= limit:
                 distinctive[t] = df
-        if not distinctive:
-            return NamedDocuments(frozenset(), ())
+        words = _WORD.findall(question)
         capitalised = set()
-        for position, word in enumerate(_WORD.findall(question)):
+        for position, word in enumerate(words):
             if (position > 0 and word[0].isupper()) or (len(word) > 1 and word.isupper()):
                 capitalised.update(tokenize([word])[0])
+        # Adjacent words of the question, one of them written as a name, that a few documents go
+        # by as a phrase: "Global Technologies Group", "Data Call".
+        phrases = {}
+        for position, (first, second) in enumerate(zip(words, words[1:]), start=1):
+            named_word = any(w[0].isupper() and (p > 0 or len(w) > 1 and w.isupper()) for p, w in ((position - 1, first), (position, second)))
+            phrase = (first.lower(), second.lower())
+            df = self._phrase_df.get(phrase, 0)
+            if named_word and min(len(first), len(second)) >= 2 and 0 < df <= limit:
+                phrases[phrase] = df
+        if not distinctive and not phrases:
+            return NamedDocuments(frozenset(), ())
+        phrase_tokens = {ph: set(tokenize([" ".join(ph)])[0]) for ph in phrases}
+        # A word of a phrase that names a document is read as part of that name, not on its own
+        # ("Call" of "Data Call" does not also name "Call Center Technologies").
+        in_phrases = {t for ph in phrases for t in phrase_tokens[ph]}
         scores: dict[str, float] = {}
         matched_words: dict[str, list[str]] = {}
         for source, tokens in self._name_tokens.items():
             if allowed is not None and source not in allowed:
                 continue
-            hits = [t for t in distinctive if t in tokens]
+            hits = [t for t in distinctive if t in tokens and t not in in_phrases]
+            phrase_hits = [ph for ph in phrases if ph in self._name_phrases[source]]
+            if phrase_hits:
+                scores[source] = sum(math.log(1 + total / phrases[ph]) for ph in phrase_hits)
+                scores[source] += sum(math.log(1 + total / distinctive[t]) for t in hits)
+                matched_words[source] = sorted(set(hits) | {t for ph in phrase_hits for t in phrase_tokens[ph]})
+                continue
             if not hits or (not (set(hits) & capitalised) and len(hits) < 2):
                 continue
             scores[source] = sum(math.log(1 + total / distinctive[t]) for t in hits)
@@ -121,6 +148,15 @@ def _name_tokens(record: DocumentRecord) -> set[str]:
     words = re.findall(r"[A-Za-z]+", record.title)
     tokens.update(t for a, b in zip(words, words[1:]) for t in tokenize([a + b])[0])
     return tokens
+
+
+def _name_phrases(record: DocumentRecord) -> set[tuple[str, str]]:
+    """Adjacent word pairs of a document's title and parties (lower case), each field on its own."""
+    phrases = set()
+    for field in (record.title, record.parties):
+        words = [w.lower() for w in re.findall(r"[A-Za-z0-9]+", field or "")]
+        phrases.update(zip(words, words[1:]))
+    return phrases
 
 
 def _family(record: DocumentRecord) -> tuple[str, str, str]:

@@ -76,6 +76,28 @@ def _mostly_upper(text: str) -> bool:
     return bool(letters) and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
 
 
+# A line that ends with one of these words goes on in the next line: "7.1 Party A represents and
+# warrants that" is the start of a clause wrapped by the PDF, not a heading.
+_CONTINUING_WORDS = frozenset({"that", "the", "with", "of", "and", "to", "by", "any", "such", "shall", "which", "than", "or"})
+# Numbered headings in sentence case are short ("5.1 Service inventions belong to the Company")
+# or name a topic as a question does ("14.2 What employees must and must not do"); a longer
+# numbered line in sentence case is a clause ("10.1 This Agreement shall be governed and construed
+# in accordance with").
+_MAX_SENTENCE_CASE_HEADING_WORDS = 6
+_QUESTION_WORDS = frozenset({"What", "Who", "Whom", "Whose", "When", "Where", "Which", "Why", "How"})
+
+
+def _wrapped_clause(title: str) -> bool:
+    """A numbered line that is the first line of a clause rather than a heading."""
+    words = title.split()
+    if words and words[-1] in _CONTINUING_WORDS:
+        return True
+    long_words = [w for w in words if len(w) > 3]
+    title_case = not long_words or sum(w[0].isupper() for w in long_words) >= 0.7 * len(long_words)
+    topic = words[0] in _QUESTION_WORDS
+    return len(words) > _MAX_SENTENCE_CASE_HEADING_WORDS and not title_case and not topic
+
+
 def heading_of(line: str) -> tuple[str, int] | None:
     """(heading, level) when a line looks like a heading, else None.
 
@@ -93,6 +115,8 @@ def heading_of(line: str) -> tuple[str, int] | None:
     if match.group("num"):
         title = stripped[len(match.group("num")) :].lstrip(". ")
         if len(words) > 12 or (stripped.endswith(".") and not _mostly_upper(title)):
+            return None
+        if not title.endswith("?") and _wrapped_clause(title):
             return None
         return stripped, match.group("num").count(".") + 1
     keyword, title = words[0], [w for w in words[2:] if len(w) > 3]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from pypdf import PdfReader
 
-from assistant.loaders import DocumentError, extract_parties, load_document
+from assistant.loaders import DocumentError, extract_parties, heading_of, load_document
 
 from .conftest import BROKEN_PDFS, CORPUS
 
@@ -98,3 +98,31 @@ def test_empty_markdown_is_reported(tmp_path, content):
 def test_parties_are_read_from_an_agreement_opening():
     opening = 'This Content License Agreement is made by and between Emdeon Corporation, a Delaware corporation ("Emdeon") and WebMD, Inc. ("WebMD").'
     assert extract_parties(opening) == "Emdeon Corporation, a Delaware corporation and WebMD, Inc"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "10.1 This Agreement  shall  be  governed  and  construed in accordance with",
+        "5.4  LICENSOR  warrants  that  Content  does  not  infringe an intellectual",
+        "7.1 Party A represents and warrants that",
+        "16.2 The Parties shall attempt to resolve any dispute, controversy or claim",
+    ],
+)
+def test_the_first_line_of_a_numbered_clause_is_not_a_heading(line):
+    assert heading_of(line) is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "5.1 Service inventions belong to the Company",
+        "14.2 What employees must and must not do",
+        "9.2 Assignment and Change of Control; Successor and Assigns",
+        "17.3 How much do I receive if my invention patent is granted?",
+        "5.2 Licensing in",
+        "10. INDEMNIFICATION",
+    ],
+)
+def test_numbered_headings_stay_headings(line):
+    assert heading_of(line) is not None

@@ -65,3 +65,10 @@ def test_a_unit_naming_the_kind_of_a_named_product_wins():
 def test_nothing_to_choose_from_gives_an_empty_selection():
     selection = select([], [passage()])
     assert selection.units == [] and selection.best is None
+
+
+def test_a_question_naming_a_document_is_answered_from_it():
+    passages = [passage("other-contract.pdf"), passage("named-contract.pdf")]
+    passages[1].named = True
+    scored = [ScoredUnit(unit("Other: audits once a year."), 1, 2.0), ScoredUnit(unit("Named: audits once per Calendar Year."), 2, -1.0)]
+    assert [s.unit.text for s in select(scored, passages).units] == ["Named: audits once per Calendar Year."]

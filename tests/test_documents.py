@@ -1,0 +1,46 @@
+"""Which documents a question names: distinctive words, and phrases of common words."""
+from __future__ import annotations
+
+from assistant.documents import DocumentDirectory
+from assistant.lexical import LexicalIndex
+from assistant.store import DocumentRecord
+
+# Eight contracts whose titles share the common words "Global", "Data", "Technologies", "Group".
+TITLES = {
+    "globaltech.pdf": "Global Technologies Group Inc Content License Agreement",
+    "datacall.pdf": "Data Call Technologies Content License Agreement",
+    "globalmusic.pdf": "Global Music International Distribution Agreement",
+    "globaldata.pdf": "Global Data Systems License Agreement",
+    "datatech.pdf": "Data Technologies Group Services Agreement",
+    "globalgroup.pdf": "Global Group Holdings Supply Agreement",
+    "calltech.pdf": "Call Center Technologies Outsourcing Agreement",
+    "acme.pdf": "Acme Robotics Patent License Agreement",
+}
+
+
+def directory() -> DocumentDirectory:
+    records = {
+        source: DocumentRecord(source, "0" * 64, title, "contract", "", "", "current", 1)
+        for source, title in TITLES.items()
+    }
+    sources = list(TITLES)
+    lexical = LexicalIndex.build(sources, [TITLES[s] for s in sources], "test", sources)
+    return DocumentDirectory(records, lexical)
+
+
+def test_a_phrase_of_common_words_names_the_one_document_that_goes_by_it():
+    named = directory().named_in("Is the Global Technologies Group content license governed by Florida law?")
+    assert named.sources == {"globaltech.pdf"}
+
+
+def test_a_company_name_typed_as_two_words_names_its_document():
+    named = directory().named_in("Once the deal with Data Call ends, is there a sell-off period?")
+    assert named.sources == {"datacall.pdf"}
+
+
+def test_common_words_in_lower_case_name_nothing():
+    assert not directory().named_in("Which global technologies group the licences?").sources
+
+
+def test_a_distinctive_name_still_names_its_document():
+    assert directory().named_in("Who owns improvements under the Acme licence?").sources == {"acme.pdf"}
