@@ -20,7 +20,7 @@ class Evidence:
 
     reranked: bool
     best_unit: float | None  # cross-encoder logit (reranked) or cosine similarity of the best unit
-    best_passage: float | None = None  # the same for the best passage shown
+    best_passage: float | None = None  # the same for the best passage of the document the answer comes from
     names: tuple[str, ...] = ()  # proper nouns and acronyms of the question
     unmatched_names: tuple[str, ...] = ()  # of those, names the evidence's document context lacks
     named_document: bool = False  # the question names a document the store holds

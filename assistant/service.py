@@ -111,7 +111,10 @@ class Assistant:
         if best is None:
             return Evidence(retrieval.reranked, None, None, names, names, named)
         unmatched = self.retriever.unmatched_names(list(names), retrieval.passages[best.n - 1])
-        signal = [p.rerank if retrieval.reranked else p.dense for p in retrieval.passages]
+        # The answer comes from one document (the best unit's): the passages of that document are
+        # its evidence, not a stronger passage of another contract that the answer does not use.
+        source = retrieval.passages[best.n - 1].source
+        signal = [p.rerank if retrieval.reranked else p.dense for p in retrieval.passages if p.source == source]
         best_passage = max((v for v in signal if v is not None), default=None)
         kind_matched = bool(expansion) and any(names_kind(best.unit.text, kind) for kind in expansion.kinds)
         return Evidence(retrieval.reranked, best.score, best_passage, names, tuple(unmatched), named, kind_matched)

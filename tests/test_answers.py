@@ -112,6 +112,23 @@ def test_evidence_that_misses_the_names_in_the_question_lowers_confidence(sample
     assert policy.confidence(replace(evidence, unmatched_names=())) > policy.confidence(evidence)
 
 
+def test_evidence_reads_only_the_passages_of_the_document_the_answer_comes_from(sample_assistant):
+    from dataclasses import replace
+
+    from assistant.answer import Selection, ScoredUnit
+    from assistant.documents import NamedDocuments
+    from assistant.retrieval import Retrieval
+    from assistant.units import Unit
+
+    found = sample_assistant.retrieve("Can I put our code on GitHub?").passages[0]
+    stronger_elsewhere = replace(found, id="other", source="policies/other.pdf", rerank=9.0)
+    answering = replace(found, rerank=-2.0)
+    retrieval = Retrieval("q", [stronger_elsewhere, answering], NamedDocuments(frozenset(), ()), reranked=True)
+    best = ScoredUnit(Unit(("A rule.",), "sentence", "A rule.", 0), 2, -3.0)
+    evidence = sample_assistant.evidence(retrieval, Selection([best], best))
+    assert (evidence.best_unit, evidence.best_passage) == (-3.0, -2.0)
+
+
 # Staff questions from the answers issue: the answer states the rule, not a question or a fragment.
 STATES_THE_RULE = {
     "We received a letter accusing our magnets of infringing a patent. What do I have to do with it?": ["24 hours"],
