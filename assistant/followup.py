@@ -56,10 +56,39 @@ def read_history(path: Path) -> list[Turn]:
     return parse_history(data)
 
 
+# "And", "but", "so" before a question that is complete in itself change the subject rather than
+# continue it: "And where can I park my car?" carries its own subject, "And for a utility model?"
+# and "And how long do I have?" do not.
+_CONJUNCTION = re.compile(r"^\s*(?:and|but|also|so|then|ok|okay)\b[\s,]*", re.IGNORECASE)
+_QUESTION_START = re.compile(
+    r"^(?:what|where|when|who|whom|which|why|how|can|could|may|must|should|shall|do|does|did|is|are|was|were|will|would|have|has)\b",
+    re.IGNORECASE,
+)
+_FUNCTION_WORDS = frozenset(
+    "i me my mine we us our you your a an the to of in on at for from by with about as is are was were be been "
+    "am do does did can could may might must should shall will would have has had what where when who whom which "
+    "why how long much many there here not no any some this that".split()
+)
+# A complete question names at least this many things of its own ("park", "car").
+MIN_OWN_CONTENT_WORDS = 2
+
+
+def _stands_alone_after_conjunction(question: str) -> bool:
+    rest = _CONJUNCTION.sub("", question, count=1)
+    if rest == question or not _QUESTION_START.match(rest) or _CONTINUATION.match(rest):
+        return False
+    content = [w for w in re.findall(r"[a-z]+", rest.lower()) if w not in _FUNCTION_WORDS]
+    return len(content) >= MIN_OWN_CONTENT_WORDS
+
+
 def needs_context(question: str) -> bool:
     """Whether a question leans on the one before it."""
     words = re.findall(r"\w+", question)
-    return len(words) <= MAX_ELLIPTICAL_WORDS or bool(_CONTINUATION.match(question) or _BACK_REFERENCE.search(question))
+    if len(words) <= MAX_ELLIPTICAL_WORDS or _BACK_REFERENCE.search(question):
+        return True
+    if _stands_alone_after_conjunction(question):
+        return False
+    return bool(_CONTINUATION.match(question))
 
 
 def standalone_question(history: list[Turn] | None, question: str) -> str:

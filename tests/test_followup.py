@@ -13,7 +13,10 @@ HISTORY = [
 
 @pytest.mark.parametrize(
     "question",
-    ["And for a utility model?", "What about design patents?", "Who do I send it to?", "And in Germany?", "How long for that?"],
+    [
+        "And for a utility model?", "What about design patents?", "Who do I send it to?", "And in Germany?",
+        "How long for that?", "And how long do I have?", "And what if it is my own hobby project?",
+    ],
 )
 def test_a_followup_is_joined_to_the_previous_question(question):
     assert standalone_question(HISTORY, question) == f"{HISTORY[0].content} {question}"
@@ -22,6 +25,11 @@ def test_a_followup_is_joined_to_the_previous_question(question):
 @pytest.mark.parametrize("question", ["Can I put our code on GitHub?", "What is the deadline to disclose an invention to the IP Office?"])
 def test_a_new_question_is_searched_as_typed(question):
     assert not needs_context(question)
+    assert standalone_question(HISTORY, question) == question
+
+
+@pytest.mark.parametrize("question", ["And where can I park my car?", "And what is on the canteen menu today?", "But can I sell my own patent to a competitor?"])
+def test_a_complete_question_after_and_changes_the_subject(question):
     assert standalone_question(HISTORY, question) == question
 
 
