@@ -14,6 +14,11 @@ import math
 from dataclasses import asdict, dataclass
 
 
+# A cosine similarity at which the dense signal neither adds nor takes away: a fixed reference, since
+# the calibrated threshold absorbs any constant.
+DENSE_CENTER = 0.5
+
+
 @dataclass(frozen=True)
 class Evidence:
     """What the decision reads: the best unit's score and how the question's names fared."""
@@ -25,6 +30,7 @@ class Evidence:
     unmatched_names: tuple[str, ...] = ()  # of those, names the evidence's document context lacks
     named_document: bool = False  # the question names a document the store holds
     kind_matched: bool = False  # a product the question names is of a kind the best unit names
+    best_dense: float | None = None  # cosine similarity of the question and the answer document's closest passage
 
     @property
     def unmatched_share(self) -> float:
@@ -58,6 +64,11 @@ class DeclinePolicy:
     # (which does not know the brand) makes of it. Worth this many logits: the cross-encoder scores
     # such a unit around -3 to -4, and the rule should clear the calibrated threshold (logit 0).
     kind_match_logits: float = 4.0
+    # The cross-encoder (trained on web search queries) underrates a question asked the way staff
+    # talk ("me and two guys ... how does the money get split?"); the embedding model reads such
+    # questions more evenly. Each 0.1 of cosine similarity above DENSE_CENTER adds this many
+    # logits (tuned with the other adjustments by benchmarks/tune_decline.py).
+    dense_logits_per_tenth: float = 0.0
     # The same decision without the reranker, on the cosine scale (calibrated the same way).
     min_dense_similarity: float = 0.567
     # Cosine equivalents of the two adjustments above.
@@ -68,7 +79,7 @@ class DeclinePolicy:
     def __post_init__(self) -> None:
         if not 0 < self.min_confidence < 1:
             raise ValueError("min_confidence is a probability strictly between 0 and 1")
-        if self.unmatched_name_penalty < 0 or self.named_prior_logits < 0:
+        if self.unmatched_name_penalty < 0 or self.named_prior_logits < 0 or self.dense_logits_per_tenth < 0:
             raise ValueError("the name adjustments are magnitudes: use values >= 0")
 
     def confidence(self, evidence: Evidence) -> float:
@@ -83,6 +94,8 @@ class DeclinePolicy:
                 adjusted += self.named_prior_logits
             if evidence.kind_matched:
                 adjusted += self.kind_match_logits
+            if evidence.best_dense is not None:
+                adjusted += self.dense_logits_per_tenth * (evidence.best_dense - DENSE_CENTER) * 10
             return 1.0 / (1.0 + math.exp(-adjusted))
         adjusted = best - self.unmatched_name_penalty_dense * evidence.unmatched_share
         if evidence.named_document:

@@ -116,8 +116,9 @@ class Assistant:
         source = retrieval.passages[best.n - 1].source
         signal = [p.rerank if retrieval.reranked else p.dense for p in retrieval.passages if p.source == source]
         best_passage = max((v for v in signal if v is not None), default=None)
+        best_dense = max((p.dense for p in retrieval.passages if p.source == source and p.dense is not None), default=None)
         kind_matched = bool(expansion) and any(names_kind(best.unit.text, kind) for kind in expansion.kinds)
-        return Evidence(retrieval.reranked, best.score, best_passage, names, tuple(unmatched), named, kind_matched)
+        return Evidence(retrieval.reranked, best.score, best_passage, names, tuple(unmatched), named, kind_matched, best_dense)
 
     def search_query(self, question: str, history: list[Turn] | None = None) -> Expansion:
         """The question actually searched: a follow-up made whole, known product names explained."""

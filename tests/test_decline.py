@@ -86,3 +86,13 @@ def test_calibration_trades_one_error_for_balanced_accuracy():
     threshold, answered, refused = calibrate_threshold(points, log_odds=True)
     assert (answered, refused) == (1.0, 0.5)
     assert threshold < 0.6
+
+
+def test_each_tenth_of_dense_similarity_above_the_center_adds_its_logits():
+    from assistant.decline import DENSE_CENTER
+
+    policy = DeclinePolicy(dense_logits_per_tenth=1.5)
+    at_center = policy.confidence(Evidence(True, best_unit=-1.0, best_dense=DENSE_CENTER))
+    above = policy.confidence(Evidence(True, best_unit=-1.0, best_dense=DENSE_CENTER + 0.2))
+    assert at_center == pytest.approx(sigmoid(-1.0))
+    assert above == pytest.approx(sigmoid(-1.0 + 3.0))
