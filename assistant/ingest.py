@@ -21,7 +21,7 @@ from typing import Callable
 
 from .chunking import CHUNKER_VERSION, chunk_document, collapse_near_duplicates
 from .config import Settings
-from .embeddings import MODEL_NAME, get_embeddings
+from .embeddings import MODEL_NAME, embeddings_for
 from .lexical import LexicalIndex
 from .locking import writer_lock
 from .loaders import SUPPORTED_SUFFIXES, DocumentError, load_document, sha256_file
@@ -277,7 +277,7 @@ class Ingestor:
     @property
     def embeddings(self):
         if self._embeddings is None:
-            self._embeddings = get_embeddings(self.settings.embed_batch_size)
+            self._embeddings = embeddings_for(self.settings)
         return self._embeddings
 
     @property

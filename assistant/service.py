@@ -8,7 +8,7 @@ from .answer import AnswerComposer, Selection
 from .config import Settings, load_settings
 from .decline import Decision, DeclinePolicy, Evidence
 from .documents import DocumentDirectory
-from .embeddings import get_embeddings
+from .embeddings import embeddings_for
 from .ingest import ensure_lexical_index
 from .rerank import CrossEncoderReranker
 from .followup import Turn, needs_context, standalone_question
@@ -32,7 +32,7 @@ class Assistant:
             self.store = ChunkStore(self.settings, create=False)
         except MissingStoreError as exc:
             raise EmptyStoreError(str(exc)) from exc
-        self.embeddings = get_embeddings(self.settings.embed_batch_size)
+        self.embeddings = embeddings_for(self.settings)
         if self.settings.rerank and reranker is None:
             reranker = CrossEncoderReranker(max_tokens=self.settings.rerank_max_tokens)
         self.reranker = reranker
