@@ -9,10 +9,9 @@ from .config import Settings, load_settings
 from .decline import Decision, DeclinePolicy, Evidence
 from .documents import DocumentDirectory
 from .embeddings import embeddings_for
-from .ingest import ensure_lexical_index
+from .lexical import ensure_lexical_index
 from .rerank import CrossEncoderReranker
 from .followup import Turn, needs_context, standalone_question
-from .generation import AnswerGenerator
 from .glossary import Expansion, load_glossary, names_kind
 from .retrieval import HybridRetriever, Retrieval
 from .schema import Answer
@@ -45,6 +44,8 @@ class Assistant:
         # (loaded for that even when reranking is off).
         self.generator = None
         if self.settings.llm != "none":
+            from .generation import AnswerGenerator  # langchain's chat models: imported only when used
+
             scorer = reranker or CrossEncoderReranker(max_tokens=self.settings.rerank_max_tokens)
             self.generator = AnswerGenerator(self.settings, scorer)
         self._lock = threading.Lock()
