@@ -5,6 +5,8 @@
 
 Parts (each in its own process, so its peak resident memory is its own):
   --ingest   ingest of the sample corpus (corpus/) into a new store, then the unchanged re-ingest
+  --embed    the sample store's chunks embedded by the ONNX and the torch backend: seconds each,
+             and the smallest and mean cosine between their vectors
   --cuad     ingest of ../shared/eval/cuad-ip/pdf by this project and by the LangChain tutorial
              pipeline (benchmarks/retrieval_quality.py), and their ratio (skipped when absent)
   --cold     `python -m assistant ask --json QUESTION` wall time, median of 3 (reranker on)
@@ -34,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 RESULTS = ROOT / "benchmarks" / "results" / "run.json"
 CUAD = ROOT.parent / "shared" / "eval" / "cuad-ip"
-PARTS = ("ingest", "cuad", "cold", "stdin", "query")
+PARTS = ("ingest", "embed", "cuad", "cold", "stdin", "query")
 COLD_QUESTION = "Can I use GPL code in our product?"
 
 
@@ -85,6 +87,26 @@ def ingest_store(store: Path, corpus: Path) -> dict:
 
 def part_ingest(workdir: Path) -> dict:
     return ingest_store(workdir / "store-sample", ROOT / "corpus")
+
+
+def part_embed(workdir: Path) -> dict:
+    import numpy as np
+
+    from assistant.embeddings import get_embeddings, torch_embeddings
+    from assistant.store import ChunkStore
+
+    texts = ChunkStore(settings_for(workdir / "store-sample", ROOT / "corpus"), create=False).all_chunks()[1]
+    result = {"chunks": len(texts)}
+    vectors = {}
+    for name, model in (("onnx", get_embeddings(backend="onnx")), ("torch", torch_embeddings())):
+        model.embed_documents(texts[:8])  # warm
+        began = time.perf_counter()
+        vectors[name] = np.array(model.embed_documents(texts))
+        result[f"{name}_seconds"] = round(time.perf_counter() - began, 1)
+    cosines = np.sum(vectors["onnx"] * vectors["torch"], axis=1)
+    result["min_cosine"] = round(float(cosines.min()), 6)
+    result["mean_cosine"] = round(float(cosines.mean()), 6)
+    return result
 
 
 def part_cuad(workdir: Path) -> dict:
@@ -233,7 +255,7 @@ def run_part(part: str, args: argparse.Namespace) -> dict:
 
 
 def worker(part: str, args: argparse.Namespace) -> None:
-    functions = {"ingest": part_ingest, "cuad": part_cuad, "tutorial": part_tutorial}
+    functions = {"ingest": part_ingest, "embed": part_embed, "cuad": part_cuad, "tutorial": part_tutorial}
     if part == "query":
         data = part_query(args.workdir, args.questions)
     else:
@@ -251,6 +273,12 @@ def markdown(results: dict) -> str:
         d = results["ingest"]
         rows.append(f"| ingest sample corpus | {d['files']} files, {d['chunks']} chunks | {d['ingest_seconds']} s | {d['peak_rss_mib']} | {load(d)} |")
         rows.append(f"| re-ingest, unchanged | sample corpus | {d['reingest_unchanged_seconds']} s | | |")
+    if "embed" in results:
+        d = results["embed"]
+        rows.append(
+            f"| embed sample chunks, onnx vs torch | {d['chunks']} chunks; cosine min {d['min_cosine']}, mean {d['mean_cosine']} "
+            f"| onnx {d['onnx_seconds']} s, torch {d['torch_seconds']} s | {d['peak_rss_mib']} | {load(d)} |"
+        )
     if "cuad" in results:
         d = results["cuad"]
         if "skipped" in d:
@@ -297,7 +325,7 @@ def main() -> None:
     chosen = [p for p in PARTS if getattr(args, p)] or list(PARTS)
     args.workdir.mkdir(parents=True, exist_ok=True)
     results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
-    if "cold" in chosen or "stdin" in chosen or "query" in chosen:
+    if {"embed", "cold", "stdin", "query"} & set(chosen):
         if not (args.workdir / "store-sample").is_dir() and "ingest" not in chosen:
             chosen.insert(0, "ingest")  # the later parts read the sample store
     for part in chosen:
