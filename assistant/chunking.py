@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from .embeddings import count_tokens, get_tokenizer
+from .embeddings import count_tokens
 from .schema import Chunk, LoadedDocument, Segment
 from .units import block_starts, unit_boundaries
 
@@ -38,8 +38,9 @@ class _Run:
 
 @lru_cache(maxsize=4)
 def _splitter(chunk_tokens: int, overlap_tokens: int) -> RecursiveCharacterTextSplitter:
-    return RecursiveCharacterTextSplitter.from_huggingface_tokenizer(
-        get_tokenizer(),
+    # Measured in the model's word pieces (what from_huggingface_tokenizer does, without transformers).
+    return RecursiveCharacterTextSplitter(
+        length_function=count_tokens,
         chunk_size=chunk_tokens,
         chunk_overlap=overlap_tokens,
         separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],

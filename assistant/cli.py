@@ -1,4 +1,4 @@
-"""Command lines: ``python -m assistant ask|eval|ingest`` and ``python ingest.py``.
+"""Command lines: ``python -m assistant ask|eval|ingest|build-models`` and ``python ingest.py``.
 
 Thin by design: parse arguments, call into the package, print. Exit codes: 0 success, 1 runtime
 error (e.g. empty store), 2 bad usage, 3 ingest finished but some files or folders failed (reported;
@@ -38,12 +38,17 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     from .followup import HistoryError, read_history
 
+    if args.stdin == (args.question is not None):
+        print("error: give a question or --stdin, not both", file=sys.stderr)
+        return 2
     settings = load_settings(store_dir=args.store, rerank=False if args.no_rerank else None, llm=args.llm)
     try:
         history = read_history(Path(args.history)) if args.history else None
     except HistoryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.stdin:
+        return _ask_lines(settings, args, history)
     try:
         assistant = Assistant(settings)
         answer = assistant.ask(args.question, k=args.k, source=args.source, doc_type=args.type, history=history)
@@ -57,6 +62,41 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
     else:
         print(_format_answer(answer))
+    return 0
+
+
+def _ask_lines(settings, args: argparse.Namespace, history) -> int:
+    """One question per input line, one JSON answer per output line, the models loaded once.
+
+    Written for scripts and batch jobs: blank lines are skipped, a question that fails gives
+    ``{"question": ..., "error": ...}`` and the next one is read; each line is flushed as soon as
+    it is written, so a reader can pair its questions with answers as they come.
+    """
+    from .service import Assistant, EmptyStoreError
+
+    try:
+        assistant = Assistant(settings)
+        assistant.require_documents()
+    except EmptyStoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for raw in sys.stdin.buffer:
+        try:
+            question = raw.decode("utf-8").lstrip("\ufeff").strip()
+        except UnicodeDecodeError:  # one line in another encoding: said on its line, the rest answered
+            question = raw.decode("utf-8", errors="replace").strip()
+            print(json.dumps({"question": question, "error": "the line is not UTF-8 text"}, ensure_ascii=False), flush=True)
+            continue
+        if not question:
+            continue
+        try:
+            answer = assistant.ask(question, k=args.k, source=args.source, doc_type=args.type, history=history)
+            data = answer.to_json()
+        except ValueError as exc:  # a question the assistant refuses to take
+            data = {"question": question, "error": str(exc)}
+        except Exception as exc:  # one bad question never ends the batch
+            data = {"question": question, "error": f"{type(exc).__name__}: {exc}"}
+        print(json.dumps(data, ensure_ascii=False), flush=True)
     return 0
 
 
@@ -170,6 +210,25 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build_models(args: argparse.Namespace) -> int:
+    from .embeddings import tokenizer_file
+    from .model_build import ModelBuildError, build_onnx_model, ensure_onnx_model, is_current, onnx_model_file
+
+    settings = load_settings(model_cache_dir=args.cache_dir)
+    cache = settings.model_cache_dir
+    try:
+        if args.force or not is_current(cache):
+            manifest = build_onnx_model(cache)
+            print(f"built {onnx_model_file(cache)} in {manifest.seconds} s (cosine to torch >= {manifest.min_cosine})")
+        else:
+            print(f"up to date: {ensure_onnx_model(cache)}")
+    except ModelBuildError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"tokenizer: {tokenizer_file()}")
+    return 0
+
+
 def ingest_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
     parser = parser or argparse.ArgumentParser(prog="ingest.py", description="Bring the store in line with a corpus folder.")
     parser.add_argument("--corpus", help="folder of PDF, Markdown and text files (default: corpus/)")
@@ -184,7 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     ask = commands.add_parser("ask", help="answer a question with cited passages")
-    ask.add_argument("question")
+    ask.add_argument("question", nargs="?", help="the question (or --stdin)")
+    ask.add_argument("--stdin", action="store_true", help="read one question per line from standard input; print one JSON answer per line")
     ask.add_argument("--store", help="Chroma store folder")
     ask.add_argument("--k", type=int, default=None, help="passages to show (default 5)")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
@@ -217,6 +277,11 @@ def build_parser() -> argparse.ArgumentParser:
     fb.add_argument("--stale", action="store_true", help="only answers whose cited document changed or was removed")
     fb.add_argument("--out", help="write to this file instead of standard output")
     fb.set_defaults(func=cmd_export_reviews)
+
+    bm = commands.add_parser("build-models", help="export the embedding model to ONNX once (otherwise done on first use)")
+    bm.add_argument("--cache-dir", help="where to keep it (default ASSISTANT_MODEL_CACHE_DIR or ~/.cache/ip-policy-assistant)")
+    bm.add_argument("--force", action="store_true", help="build again even if the cached file is current")
+    bm.set_defaults(func=cmd_build_models)
 
     hp = commands.add_parser("hash-password", help="salted hash for ASSISTANT_ADMIN_PASSWORD_HASH / _LEGAL_PASSWORD_HASH")
     hp.add_argument("--stdin", action="store_true", help="read the password from the first line of standard input")

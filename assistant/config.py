@@ -20,6 +20,13 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 LLM_BACKENDS = ("none", "openai", "ollama", "llamacpp")
+EMBEDDING_BACKENDS = ("onnx", "torch")
+
+
+def _user_cache_dir() -> Path:
+    """Where built models are kept: one per user, shared by every store (an export takes seconds)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "ip-policy-assistant"
 
 
 class SettingsError(ValueError):
@@ -75,6 +82,12 @@ class Settings:
     chunk_overlap_tokens: int = field(default_factory=lambda: _env_int("CHUNK_OVERLAP_TOKENS", 24))
     header_tokens: int = field(default_factory=lambda: _env_int("HEADER_TOKENS", 60))
     embed_batch_size: int = field(default_factory=lambda: _env_int("EMBED_BATCH_SIZE", 32))
+    # "onnx": the embedding model exported once to ONNX and run by onnxruntime (no torch in the
+    # process); "torch": sentence-transformers, as before. Both give the same vectors (cosine >= 0.999).
+    embedding_backend: str = field(default_factory=lambda: _env("EMBEDDING_BACKEND", "onnx").strip().lower() or "onnx")
+    # Built models (the ONNX export of the embedding model), made by `python -m assistant build-models`
+    # or on first use.
+    model_cache_dir: Path = field(default_factory=lambda: Path(_env("MODEL_CACHE_DIR", "") or _user_cache_dir()))
     # One writer at a time: a second ingest waits this long for the first, then refuses (exit 4).
     # Long enough to ride out an incremental ingest started a moment earlier, short enough that
     # `make run` does not hang silently behind a full rebuild.
@@ -183,6 +196,10 @@ class Settings:
             raise SettingsError("k must be >= 1 and candidates >= k")
         if self.upload_max_mb < 1:
             raise SettingsError("ASSISTANT_UPLOAD_MAX_MB must be at least 1")
+        if self.embedding_backend not in EMBEDDING_BACKENDS:
+            raise SettingsError(
+                f"ASSISTANT_EMBEDDING_BACKEND must be one of {', '.join(EMBEDDING_BACKENDS)}, got {self.embedding_backend!r}"
+            )
         if self.llm not in LLM_BACKENDS:
             raise SettingsError(f"ASSISTANT_LLM must be one of {', '.join(LLM_BACKENDS)}, got {self.llm!r}")
         if self.llm_timeout <= 0 or self.llm_max_tokens < 1 or self.llm_context_tokens <= self.llm_max_tokens:
@@ -195,9 +212,11 @@ def load_settings(**overrides) -> Settings:
     from dataclasses import replace
 
     clean = {key: value for key, value in overrides.items() if value is not None}
-    for key in ("corpus_dir", "store_dir", "feedback_log", "index_root"):
+    for key in ("corpus_dir", "store_dir", "feedback_log", "index_root", "model_cache_dir"):
         if key in clean:
             clean[key] = Path(clean[key])
+    if "embedding_backend" in clean:
+        clean["embedding_backend"] = str(clean["embedding_backend"]).strip().lower()
     if "llm" in clean:
         clean["llm"] = str(clean["llm"]).strip().lower()
     return replace(Settings(), **clean).validate()

@@ -12,7 +12,6 @@ and ``rebuild`` builds a new generation aside and swaps it in when complete (see
 from __future__ import annotations
 
 import os
-import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -21,8 +20,8 @@ from typing import Callable
 
 from .chunking import CHUNKER_VERSION, chunk_document, collapse_near_duplicates
 from .config import Settings
-from .embeddings import MODEL_NAME, get_embeddings
-from .lexical import LexicalIndex
+from .embeddings import MODEL_NAME, embeddings_for
+from .lexical import LexicalIndex, ensure_lexical_index  # noqa: F401 (imported from here by callers)
 from .locking import writer_lock
 from .loaders import SUPPORTED_SUFFIXES, DocumentError, load_document, sha256_file
 from .schema import Chunk, IngestReport, LoadedDocument
@@ -277,7 +276,7 @@ class Ingestor:
     @property
     def embeddings(self):
         if self._embeddings is None:
-            self._embeddings = get_embeddings(self.settings.embed_batch_size)
+            self._embeddings = embeddings_for(self.settings)
         return self._embeddings
 
     @property
@@ -289,17 +288,3 @@ class Ingestor:
     def refresh_lexical_index(self) -> LexicalIndex:
         """Rebuild the BM25 index when the store changed since it was saved."""
         return ensure_lexical_index(self.store, self.settings)
-
-
-def ensure_lexical_index(store: ChunkStore, settings: Settings) -> LexicalIndex:
-    fingerprint = store.fingerprint()
-    existing = LexicalIndex.load(settings.index_dir)
-    if existing is not None and existing.fingerprint == fingerprint:
-        return existing
-    ids, texts, metadatas = store.all_chunks()
-    index = LexicalIndex.build(ids, texts, fingerprint, [m["source"] for m in metadatas])
-    try:
-        index.save(settings.index_dir)
-    except OSError as exc:  # a read-only deployment still answers, from the in-memory index
-        print(f"warning: could not save the BM25 index to {settings.index_dir}: {exc}", file=sys.stderr)
-    return index

@@ -13,11 +13,17 @@ import logging
 import os
 import re
 import shutil
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import bm25s
 import numpy as np
 import Stemmer
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .store import ChunkStore
 
 logging.getLogger("bm25s").setLevel(logging.ERROR)
 
@@ -133,3 +139,18 @@ class LexicalIndex:
             tokens, k=min(k, len(self.ids)), show_progress=False, weight_mask=mask, n_threads=1
         )
         return [(self.ids[int(r)], float(s)) for r, s in zip(rows[0], scores[0]) if s > 0]
+
+
+def ensure_lexical_index(store: "ChunkStore", settings: "Settings") -> LexicalIndex:
+    """The saved index when it was built from the store as it is now, else a rebuilt (and saved) one."""
+    fingerprint = store.fingerprint()
+    existing = LexicalIndex.load(settings.index_dir)
+    if existing is not None and existing.fingerprint == fingerprint:
+        return existing
+    ids, texts, metadatas = store.all_chunks()
+    index = LexicalIndex.build(ids, texts, fingerprint, [m["source"] for m in metadatas])
+    try:
+        index.save(settings.index_dir)
+    except OSError as exc:  # a read-only deployment still answers, from the in-memory index
+        print(f"warning: could not save the BM25 index to {settings.index_dir}: {exc}", file=sys.stderr)
+    return index

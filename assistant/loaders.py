@@ -9,11 +9,12 @@ import hashlib
 import logging
 import re
 from pathlib import Path
-
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from typing import TYPE_CHECKING
 
 from .schema import LoadedDocument, Segment
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 SUPPORTED_SUFFIXES = {".pdf", ".md", ".markdown", ".txt", ".docx", ".pptx"}
 MIN_TEXT_CHARS_PER_DOC = 40  # less than this in a whole PDF means it is scanned or blank
@@ -176,6 +177,11 @@ def _keyword_fields(raw: str) -> dict[str, str]:
 
 
 def load_pdf(path: Path, source: str) -> LoadedDocument:
+    # pypdf is imported here, not at the top: answering a question imports this module (for
+    # headings) but never reads a PDF, and pypdf is a fifth of a second to import.
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
     if path.stat().st_size == 0:
         raise DocumentError("empty file (0 bytes)")
     try:
@@ -253,6 +259,8 @@ def load_pdf(path: Path, source: str) -> LoadedDocument:
 
 def _page_texts(reader: PdfReader) -> tuple[list[str], list[str]]:
     """Each page's text; a page whose text cannot be extracted is empty and reported, not fatal."""
+    from pypdf.errors import PdfReadError
+
     texts: list[str] = []
     warnings: list[str] = []
     for number, page in enumerate(reader.pages, start=1):

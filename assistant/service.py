@@ -8,11 +8,10 @@ from .answer import AnswerComposer, Selection
 from .config import Settings, load_settings
 from .decline import Decision, DeclinePolicy, Evidence
 from .documents import DocumentDirectory
-from .embeddings import get_embeddings
-from .ingest import ensure_lexical_index
+from .embeddings import embeddings_for
+from .lexical import ensure_lexical_index
 from .rerank import CrossEncoderReranker
 from .followup import Turn, needs_context, standalone_question
-from .generation import AnswerGenerator
 from .glossary import Expansion, load_glossary, names_kind
 from .retrieval import HybridRetriever, Retrieval
 from .schema import Answer
@@ -32,7 +31,7 @@ class Assistant:
             self.store = ChunkStore(self.settings, create=False)
         except MissingStoreError as exc:
             raise EmptyStoreError(str(exc)) from exc
-        self.embeddings = get_embeddings(self.settings.embed_batch_size)
+        self.embeddings = embeddings_for(self.settings)
         if self.settings.rerank and reranker is None:
             reranker = CrossEncoderReranker(max_tokens=self.settings.rerank_max_tokens)
         self.reranker = reranker
@@ -45,6 +44,8 @@ class Assistant:
         # (loaded for that even when reranking is off).
         self.generator = None
         if self.settings.llm != "none":
+            from .generation import AnswerGenerator  # langchain's chat models: imported only when used
+
             scorer = reranker or CrossEncoderReranker(max_tokens=self.settings.rerank_max_tokens)
             self.generator = AnswerGenerator(self.settings, scorer)
         self._lock = threading.Lock()

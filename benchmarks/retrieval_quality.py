@@ -27,7 +27,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.config import load_settings  # noqa: E402
-from assistant.embeddings import get_embeddings  # noqa: E402
 from assistant.evaluation import EvalReport, GoldQuestion, QuestionResult, is_hit, read_gold  # noqa: E402
 from assistant.schema import Citation  # noqa: E402
 
@@ -44,14 +43,20 @@ def score(report: EvalReport) -> dict:
     return {key: data[key] for key in keys}
 
 
-def tutorial_pipeline(corpus: Path, questions: list[GoldQuestion], k: int, workdir: Path) -> dict:
-    """The LangChain tutorial, as people copy it."""
+def tutorial_ingest(corpus: Path, workdir: Path):
+    """The LangChain tutorial's ingest, as people copy it: (store, chunks, seconds).
+
+    It embeds with sentence-transformers (langchain-huggingface), as the tutorial does, whatever
+    ASSISTANT_EMBEDDING_BACKEND says.
+    """
     import chromadb
     from chromadb.config import Settings as ChromaSettings
     from langchain_chroma import Chroma
     from langchain_core.documents import Document
     from langchain_text_splitters import RecursiveCharacterTextSplitter
     from pypdf import PdfReader
+
+    from assistant.embeddings import torch_embeddings
 
     started = time.perf_counter()
     documents = []
@@ -64,10 +69,15 @@ def tutorial_pipeline(corpus: Path, questions: list[GoldQuestion], k: int, workd
             documents.append(Document(path.read_text(encoding="utf-8"), metadata={"source": source}))
     splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(documents)
     client = chromadb.PersistentClient(str(workdir / "tutorial"), settings=ChromaSettings(anonymized_telemetry=False))
-    store = Chroma(collection_name="tutorial", embedding_function=get_embeddings(), client=client)
+    store = Chroma(collection_name="tutorial", embedding_function=torch_embeddings(), client=client)
     for start in range(0, len(splits), 1000):
         store.add_documents(splits[start : start + 1000])
-    ingest_seconds = time.perf_counter() - started
+    return store, len(splits), time.perf_counter() - started
+
+
+def tutorial_pipeline(corpus: Path, questions: list[GoldQuestion], k: int, workdir: Path) -> dict:
+    """The LangChain tutorial, as people copy it."""
+    store, chunks, ingest_seconds = tutorial_ingest(corpus, workdir)
 
     report = EvalReport(k=k)
     for question in questions:
@@ -83,7 +93,7 @@ def tutorial_pipeline(corpus: Path, questions: list[GoldQuestion], k: int, workd
                 break
         # The tutorial always answers.
         report.results.append(QuestionResult(question.id, question.category, question.answerable, True, rank, seconds))
-    return {**score(report), "ingest_seconds": ingest_seconds, "chunks": len(splits)}
+    return {**score(report), "ingest_seconds": ingest_seconds, "chunks": chunks}
 
 
 def project_pipeline(corpus: Path, questions: list[GoldQuestion], k: int, workdir: Path, rerank: bool, store: Path | None) -> dict:
