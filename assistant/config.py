@@ -105,7 +105,7 @@ class Settings:
 
     # Refusal: below this calibrated confidence the assistant says the documents do not
     # cover the question. Calibrated by ``benchmarks/calibrate_refusal.py``.
-    min_confidence: float = field(default_factory=lambda: _env_float("MIN_CONFIDENCE", 0.32))
+    min_confidence: float = field(default_factory=lambda: _env_float("MIN_CONFIDENCE", 0.33))
     # The same decision without the reranker, on the dense cosine scale.
     min_dense_similarity: float = field(default_factory=lambda: _env_float("MIN_DENSE_SIMILARITY", 0.567))
     # Extra product names -> kinds (JSON), added to assistant/data/glossary.json.
