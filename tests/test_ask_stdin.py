@@ -53,7 +53,7 @@ def ask_lines(store, data: bytes, *flags: str) -> list[dict]:
 def test_one_json_answer_per_question_in_order_blank_lines_skipped(small_store):
     questions = ["Can I use GPL code in our product?", "Who owns an invention I make at home?", "How do I reset my VPN password?"]
     data = ("\n".join([questions[0], "", "   ", questions[1], questions[2]]) + "\n\n").encode()
-    answers = ask_lines(small_store, data, "--no-rerank")
+    answers = ask_lines(small_store, data)
     assert [a["question"] for a in answers] == questions
     assert answers[0]["grounded"] is True and answers[0]["citations"]
     assert answers[2]["grounded"] is False and answers[2]["citations"] == []  # declined, not an error
@@ -71,11 +71,11 @@ def test_each_line_is_what_ask_json_prints_for_that_question(small_store):
 def test_a_line_that_fails_gives_an_error_line_and_the_next_is_answered(small_store):
     bad = "Wer besitzt die Erfindung? Stra\xdfe".encode("latin-1")  # not UTF-8
     data = b"Can I use GPL code in our product?\n" + bad + b"\nWho owns an invention I make at home?\n"
-    answers = ask_lines(small_store, data, "--no-rerank")
+    answers = ask_lines(small_store, data)
     assert len(answers) == 3
     assert "error" not in answers[0] and "error" not in answers[2]
     assert answers[1]["error"] == "the line is not UTF-8 text" and answers[1]["question"].startswith("Wer besitzt")
-    assert answers[2]["question"] == "Who owns an invention I make at home?" and answers[2]["citations"]
+    assert answers[2]["question"] == "Who owns an invention I make at home?" and answers[2]["answer"]
 
 
 def test_a_question_and_stdin_together_are_refused(small_store):
