@@ -65,13 +65,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ask_lines(settings, args: argparse.Namespace, history) -> int:
-    """One question per input line, one JSON answer per output line, the models loaded once.
-
-    Written for scripts and batch jobs: blank lines are skipped, a question that fails gives
-    ``{"question": ..., "error": ...}`` and the next one is read; each line is flushed as soon as
-    it is written, so a reader can pair its questions with answers as they come.
-    """
+def _open_assistant(settings):
+    """The assistant over a store that holds documents, or None after saying why (exit code 1)."""
     from .service import Assistant, EmptyStoreError
 
     try:
@@ -79,6 +74,19 @@ def _ask_lines(settings, args: argparse.Namespace, history) -> int:
         assistant.require_documents()
     except EmptyStoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return None
+    return assistant
+
+
+def _ask_lines(settings, args: argparse.Namespace, history) -> int:
+    """One question per input line, one JSON answer per output line, the models loaded once.
+
+    Written for scripts and batch jobs: blank lines are skipped, a question that fails gives
+    ``{"question": ..., "error": ...}`` and the next one is read; each line is flushed as soon as
+    it is written, so a reader can pair its questions with answers as they come.
+    """
+    assistant = _open_assistant(settings)
+    if assistant is None:
         return 1
     for raw in sys.stdin.buffer:
         try:
@@ -102,7 +110,6 @@ def _ask_lines(settings, args: argparse.Namespace, history) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from .evaluation import evaluate, format_report, read_gold
-    from .service import Assistant, EmptyStoreError
 
     settings = load_settings(store_dir=args.store, rerank=False if args.no_rerank else None)
     if not args.gold and not args.followups:
@@ -120,11 +127,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if not questions:
             print(f"error: no questions with split {args.split!r}", file=sys.stderr)
             return 2
-    try:
-        assistant = Assistant(settings)
-        assistant.require_documents()
-    except EmptyStoreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    assistant = _open_assistant(settings)
+    if assistant is None:
         return 1
     report = evaluate(assistant, questions, k=args.k)
     print(json.dumps(report.to_json(), ensure_ascii=False) if args.json else format_report(report))

@@ -154,6 +154,6 @@ def calibrate_threshold(points: list[tuple[float, bool]], log_odds: bool) -> tup
     top = max(score.values())
     winners = [t for t in candidates if score[t] == top]
     best = middle(winners[0], winners[-1])
-    if score.get(best, sum(rates(best))) < top:  # the winners are not one range: take the median one
+    if sum(rates(best)) < top:  # the winners are not one range: take the median one
         best = winners[len(winners) // 2]
     return (best, *rates(best))

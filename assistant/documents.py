@@ -97,18 +97,16 @@ class DocumentDirectory:
             if len(t) >= 3 and 0 < df <= limit:
                 distinctive[t] = df
         words = _WORD.findall(question)
-        capitalised = set()
-        for position, word in enumerate(words):
-            if (position > 0 and word[0].isupper()) or (len(word) > 1 and word.isupper()):
-                capitalised.update(tokenize([word])[0])
+        # Written as a name: capitalised past the first word, or an acronym anywhere.
+        as_name = [(position > 0 and word[0].isupper()) or (len(word) > 1 and word.isupper()) for position, word in enumerate(words)]
+        capitalised = {t for word, name in zip(words, as_name) if name for t in tokenize([word])[0]}
         # Adjacent words of the question, one of them written as a name, that a few documents go
         # by as a phrase: "Global Technologies Group", "Data Call".
         phrases = {}
-        for position, (first, second) in enumerate(zip(words, words[1:]), start=1):
-            named_word = any(w[0].isupper() and (p > 0 or len(w) > 1 and w.isupper()) for p, w in ((position - 1, first), (position, second)))
+        for i, (first, second) in enumerate(zip(words, words[1:])):
             phrase = (first.lower(), second.lower())
             df = self._phrase_df.get(phrase, 0)
-            if named_word and min(len(first), len(second)) >= 2 and 0 < df <= limit:
+            if (as_name[i] or as_name[i + 1]) and min(len(first), len(second)) >= 2 and 0 < df <= limit:
                 phrases[phrase] = df
         if not distinctive and not phrases:
             return NamedDocuments(frozenset(), ())

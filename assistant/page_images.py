@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,9 +152,9 @@ def _page_text(textpage) -> str:
     return "".join(textpage.get_text_range(i, 1) or " " for i in range(textpage.count_chars()))
 
 
-def render_page(path: Path, page_number: int, passage: str, answer_sentences: list[str] | tuple[str, ...] = (),
-                scale: float = RENDER_SCALE) -> PagePicture:
-    """PNG of 1-based ``page_number`` with the passage boxed and the quoted sentences marked deeper."""
+@contextmanager
+def _opened_pdf(path: Path, page_number: int):
+    """The PDF, open, once it is known to have 1-based ``page_number``; closed afterwards."""
     try:
         document = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
@@ -161,6 +162,15 @@ def render_page(path: Path, page_number: int, passage: str, answer_sentences: li
     try:
         if not 1 <= page_number <= len(document):
             raise PageError(f"{Path(path).name} has no page {page_number}")
+        yield document
+    finally:
+        document.close()
+
+
+def render_page(path: Path, page_number: int, passage: str, answer_sentences: list[str] | tuple[str, ...] = (),
+                scale: float = RENDER_SCALE) -> PagePicture:
+    """PNG of 1-based ``page_number`` with the passage boxed and the quoted sentences marked deeper."""
+    with _opened_pdf(path, page_number) as document:
         page = document[page_number - 1]
         width, height = page.get_size()
         textpage = page.get_textpage()
@@ -174,8 +184,6 @@ def render_page(path: Path, page_number: int, passage: str, answer_sentences: li
                 if inner:
                     answer_boxes += _boxes(textpage, start + inner[0], start + inner[1], height, scale)
         image = page.render(scale=scale).to_pil().convert("RGBA")
-    finally:
-        document.close()
     overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(overlay)
     for box, fill in [(b, PASSAGE_FILL) for b in passage_boxes] + [(b, ANSWER_FILL) for b in answer_boxes]:
@@ -194,21 +202,13 @@ def render_page(path: Path, page_number: int, passage: str, answer_sentences: li
 
 def single_page_pdf(path: Path, page_number: int) -> bytes:
     """The cited page alone, as a PDF to download or forward."""
-    try:
-        source = pdfium.PdfDocument(str(path))
-    except pdfium.PdfiumError as exc:
-        raise PageError(f"{Path(path).name} cannot be opened as a PDF: {exc}") from exc
-    try:
-        if not 1 <= page_number <= len(source):
-            raise PageError(f"{Path(path).name} has no page {page_number}")
+    with _opened_pdf(path, page_number) as source:
         target = pdfium.PdfDocument.new()
         target.import_pages(source, [page_number - 1])
         buffer = io.BytesIO()
         target.save(buffer)
         target.close()
         return buffer.getvalue()
-    finally:
-        source.close()
 
 
 def answer_sentences_in(answer_text: str, passage: str) -> list[str]:

@@ -69,9 +69,7 @@ def main() -> None:
     base = Assistant(load_settings(store_dir=args.pair[0][0])).decline_policy
     results = search(rows, base)
     best = results[0]
-    current = next(r for r in results if all(r[n] == getattr(base, n) for n in GRID)) if any(
-        all(r[n] == getattr(base, n) for n in GRID) for r in results
-    ) else None
+    current = next((r for r in results if all(r[n] == getattr(base, n) for n in GRID)), None)
     summary = {
         "questions": len(rows),
         "answerable": sum(ok for _, ok, _ in rows),

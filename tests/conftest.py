@@ -59,16 +59,20 @@ def sample_assistant(sample_settings, reranker):
     return Assistant(sample_settings, reranker=reranker)
 
 
-@pytest.fixture
-def small_corpus(tmp_path) -> Path:
-    """Three real documents from the sample corpus in a fresh folder."""
-    root = tmp_path / "corpus"
+def copy_small_corpus(root: Path) -> Path:
+    """Three real documents from the sample corpus (two policies, one lecture) copied into ``root``."""
     (root / "policies").mkdir(parents=True)
     (root / "lectures").mkdir()
     for name in ("open-source-software.pdf", "trade-secret-protection.pdf"):
         shutil.copy(CORPUS / "policies" / name, root / "policies" / name)
     shutil.copy(CORPUS / "lectures" / "enterprise-ip-protection-part1.md", root / "lectures")
     return root
+
+
+@pytest.fixture
+def small_corpus(tmp_path) -> Path:
+    """Three real documents from the sample corpus in a fresh folder."""
+    return copy_small_corpus(tmp_path / "corpus")
 
 
 # ------------------------------------------------------------------ broken PDFs

@@ -6,11 +6,10 @@ embedding backend.
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
-from .conftest import CORPUS, make_settings
+from .conftest import copy_small_corpus, make_settings
 from .test_cli import run
 
 HEAVY_MODULES = ("torch", "transformers", "sentence_transformers", "langchain_huggingface")
@@ -21,12 +20,7 @@ def small_store(tmp_path_factory):
     from assistant.ingest import Ingestor
 
     root = tmp_path_factory.mktemp("stdin")
-    corpus = root / "corpus"
-    (corpus / "policies").mkdir(parents=True)
-    (corpus / "lectures").mkdir()
-    for name in ("open-source-software.pdf", "trade-secret-protection.pdf"):
-        shutil.copy(CORPUS / "policies" / name, corpus / "policies" / name)
-    shutil.copy(CORPUS / "lectures" / "enterprise-ip-protection-part1.md", corpus / "lectures")
+    corpus = copy_small_corpus(root / "corpus")
     settings = make_settings(root / "store", corpus)
     report = Ingestor(settings).run(corpus)
     assert not report.failed and report.added
