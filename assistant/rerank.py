@@ -29,7 +29,14 @@ def default_model_dir() -> Path:
 class CrossEncoderReranker:
     """Scores (query, passage) pairs; higher logits mean more relevant."""
 
-    def __init__(self, model_dir: Path | None = None, max_tokens: int = 256, threads: int = 2):
+    # Pairs per ONNX run. 1, because the int8 model quantizes its activations with one scale per
+    # run: in a batch, a pair's logit moved by up to 0.05 with the other pairs beside it, so the
+    # same passage could rank differently in another candidate set. Alone, each pair also needs no
+    # padding; measured on 24 chunk-length pairs, one thread, CPU time: 1.93 s at 1, 2.09 s at 8,
+    # 2.83 s with all 24 in one batch padded to the longest.
+    BATCH_SIZE = 1
+
+    def __init__(self, model_dir: Path | None = None, max_tokens: int = 256, threads: int = 2, batch_size: int = BATCH_SIZE):
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -40,11 +47,14 @@ class CrossEncoderReranker:
         actual = sha256_file(model_file)
         if actual != MODEL_SHA256:
             raise RerankerUnavailable(f"reranker model hash mismatch: {actual} != {MODEL_SHA256}")
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.batch_size = batch_size
         self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
         # "longest_first": a pasted email as the question is cut too, not only the passage (which
         # "only_second" requires to be long enough to absorb the whole overflow).
         self.tokenizer.enable_truncation(max_length=max_tokens, strategy="longest_first")
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self.tokenizer.no_padding()  # padded per batch in score(), to that batch's longest pair
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
@@ -52,14 +62,28 @@ class CrossEncoderReranker:
         self._inputs = {i.name for i in self.session.get_inputs()}
 
     def score(self, query: str, passages: list[str]) -> list[float]:
+        """One logit per passage, in the order given.
+
+        Pairs are sorted by length and run in batches of ``batch_size``, each padded only to its own
+        longest pair: answer units range from 20 to 120 word pieces, and padding them all to the
+        longest doubled the work.
+        """
         if not passages:
             return []
         encodings = self.tokenizer.encode_batch([(query, passage) for passage in passages])
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        logits = np.empty(len(encodings), dtype=np.float64)
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            logits[batch] = self._run([encodings[i] for i in batch])
+        return [float(x) for x in logits]
+
+    def _run(self, encodings) -> np.ndarray:
+        width = max(len(e.ids) for e in encodings)
         feeds = {
-            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+            name: np.array([getattr(e, attribute) + [0] * (width - len(e.ids)) for e in encodings], dtype=np.int64)
+            for name, attribute in (("input_ids", "ids"), ("attention_mask", "attention_mask"), ("token_type_ids", "type_ids"))
+            if name in self._inputs
         }
-        outputs = self.session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})
-        logits = np.asarray(outputs[0])
-        return [float(x) for x in logits.reshape(len(passages), -1)[:, 0]]
+        outputs = self.session.run(None, feeds)
+        return np.asarray(outputs[0]).reshape(len(encodings), -1)[:, 0]

@@ -1,0 +1,35 @@
+"""The cross-encoder: what a passage scores must not depend on what it is scored beside."""
+from __future__ import annotations
+
+import pytest
+
+QUESTION = "Who owns an invention made during working hours?"
+RELEVANT = "An invention made by an employee while performing the duties of the job is a service invention and belongs to the Company."
+OTHERS = [
+    "Visitors sign in at the front desk and wear a badge at all times.",
+    "The canteen is open from 11:30 to 14:00 on working days, and the menu changes weekly on Mondays before lunch is served.",
+    "Trade secrets are marked CONFIDENTIAL.",
+]
+
+
+def test_a_passage_scores_the_same_alone_and_among_others(reranker):
+    alone = reranker.score(QUESTION, [RELEVANT])[0]
+    among = reranker.score(QUESTION, [*OTHERS, RELEVANT])[-1]
+    assert among == pytest.approx(alone, abs=1e-6)
+
+
+def test_scores_come_back_in_the_order_given(reranker):
+    scores = reranker.score(QUESTION, [OTHERS[0], RELEVANT, OTHERS[1]])
+    assert scores[1] == max(scores)
+    assert scores == [reranker.score(QUESTION, [text])[0] for text in (OTHERS[0], RELEVANT, OTHERS[1])]
+
+
+def test_no_passages_no_scores(reranker):
+    assert reranker.score(QUESTION, []) == []
+
+
+def test_batch_size_below_one_is_refused():
+    from assistant.rerank import CrossEncoderReranker
+
+    with pytest.raises(ValueError, match="batch_size"):
+        CrossEncoderReranker(batch_size=0)
