@@ -98,7 +98,9 @@ class LexicalIndex:
         try:
             rows = json.loads((directory / "ids.json").read_text())
             fingerprint = (directory / "fingerprint.txt").read_text()
-            retriever = bm25s.BM25.load(str(directory), show_progress=False) if rows["ids"] else None
+            # Memory-mapped: a replica or a short-lived `ask` reads only the columns its query touches,
+            # and the operating system shares the pages between processes on one machine.
+            retriever = bm25s.BM25.load(str(directory), show_progress=False, mmap=True) if rows["ids"] else None
         except (OSError, ValueError, KeyError, TypeError):
             return None
         return cls(rows["ids"], retriever, fingerprint, rows["sources"])

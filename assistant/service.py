@@ -33,7 +33,7 @@ class Assistant:
             raise EmptyStoreError(str(exc)) from exc
         self.embeddings = embeddings_for(self.settings)
         if self.settings.rerank and reranker is None:
-            reranker = CrossEncoderReranker(max_tokens=self.settings.rerank_max_tokens)
+            reranker = CrossEncoderReranker(max_tokens=self.settings.rerank_max_tokens, cache_dir=self.settings.model_cache_dir)
         self.reranker = reranker
         self.composer = AnswerComposer(self.embeddings, self.settings.contact, reranker if self.settings.rerank else None)
         self.glossary = load_glossary(self.settings.glossary)
@@ -46,7 +46,7 @@ class Assistant:
         if self.settings.llm != "none":
             from .generation import AnswerGenerator  # langchain's chat models: imported only when used
 
-            scorer = reranker or CrossEncoderReranker(max_tokens=self.settings.rerank_max_tokens)
+            scorer = reranker or CrossEncoderReranker(max_tokens=self.settings.rerank_max_tokens, cache_dir=self.settings.model_cache_dir)
             self.generator = AnswerGenerator(self.settings, scorer)
         self._lock = threading.Lock()
         self._load()

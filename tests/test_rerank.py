@@ -33,3 +33,26 @@ def test_batch_size_below_one_is_refused():
 
     with pytest.raises(ValueError, match="batch_size"):
         CrossEncoderReranker(batch_size=0)
+
+
+def test_the_cached_optimised_model_scores_as_the_original(reranker, tmp_path):
+    from assistant.rerank import CrossEncoderReranker
+
+    first = CrossEncoderReranker(cache_dir=tmp_path)  # optimises and writes the cache
+    cached = list(tmp_path.glob("reranker-*.onnx"))
+    assert len(cached) == 1
+    again = CrossEncoderReranker(cache_dir=tmp_path)  # loads it
+    expected = reranker.score(QUESTION, [RELEVANT, *OTHERS])
+    assert first.score(QUESTION, [RELEVANT, *OTHERS]) == pytest.approx(expected, abs=1e-4)
+    assert again.score(QUESTION, [RELEVANT, *OTHERS]) == pytest.approx(expected, abs=1e-4)
+
+
+def test_a_damaged_cache_file_is_rebuilt(reranker, tmp_path):
+    from assistant.rerank import CrossEncoderReranker
+
+    CrossEncoderReranker(cache_dir=tmp_path)
+    cached = next(tmp_path.glob("reranker-*.onnx"))
+    cached.write_bytes(b"not a model")
+    rebuilt = CrossEncoderReranker(cache_dir=tmp_path)
+    assert rebuilt.score(QUESTION, [RELEVANT]) == pytest.approx(reranker.score(QUESTION, [RELEVANT]), abs=1e-4)
+    assert cached.stat().st_size > 1_000_000
