@@ -88,22 +88,13 @@ class HybridRetriever:
         return [w for w in _CAPITALISED.findall(question) if tokenize([w])[0]]
 
     def unmatched_names(self, names: list[str], passage: Passage) -> list[str]:
-        """Names that neither the passage, nor its document's title, section or opening, nor any
-        other chunk of its document mention. A name the answer's document uses elsewhere ("Germany"
-        in a filing procedure with a section on Germany) belongs to its subject even when the
-        passage chosen does not repeat it; only a name foreign to the whole document hints that
-        the question is about something else."""
+        """Names that neither the passage nor its document's title, section or opening mention."""
         record = self.directory.records.get(passage.source)
         context = [passage.text, passage.title, passage.section]
         if record is not None:
             context += [record.parties, record.preamble, record.doc_id]
         tokens = set(tokenize([" ".join(context)])[0])
-
-        def mentioned(name: str) -> bool:
-            words = set(tokenize([name])[0])
-            return bool(words & tokens) or any(passage.source in self.lexical.sources_with(w) for w in words)
-
-        return [w for w in names if not mentioned(w)]
+        return [w for w in names if not set(tokenize([w])[0]) & tokens]
 
     def _candidates(self, question: str, vector: list[float], sources: set[str] | None, n: int, found: "_Found") -> list[str]:
         """Dense and BM25 candidates within ``sources`` (None: everywhere), fused by RRF."""

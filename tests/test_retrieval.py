@@ -103,23 +103,6 @@ def test_names_in_the_question_are_proper_nouns_and_acronyms_not_its_first_word(
     assert retrieval.names == ["Panasonic", "Tesla", "FRAND"]
 
 
-def test_a_name_the_passages_document_mentions_elsewhere_is_matched(sample_assistant):
-    """"Germany" is in the dispute policy (its German subsidiary, trade fairs), though not in every
-    passage of it; "Zorblax" is in no document."""
-    retrieval = sample_assistant.retrieve("Who approves outside counsel for a dispute?", k=5)
-    passage = next(
-        p for p in retrieval.passages if "cross-border" in p.source and "germany" not in (p.text + p.section + p.title).lower()
-    )
-    assert sample_assistant.retriever.unmatched_names(["Germany", "Zorblax"], passage) == ["Zorblax"]
-
-
-def test_a_name_only_another_document_mentions_is_unmatched(sample_assistant):
-    retrieval = sample_assistant.retrieve("How much is the reward for a granted invention patent?", k=5)
-    passage = next(p for p in retrieval.passages if "service-inventions" in p.source)
-    assert "schutzschrift" not in passage.text.lower()
-    assert sample_assistant.retriever.unmatched_names(["Schutzschrift"], passage) == ["Schutzschrift"]
-
-
 @pytest.mark.parametrize("k", [5, 10])
 def test_scores_are_one_scale_best_first_with_no_sentinel(sample_assistant, k):
     """Defect: with k=10 and a near-duplicate among the reranked passages a score was -999999.99."""
