@@ -169,6 +169,35 @@ def sample_assistant(sample_settings, reranker):
     return Assistant(sample_settings, reranker=reranker)
 
 
+def copy_store(source: Settings, target: Settings) -> None:
+    """Every chunk (with its vector) and document record of one store, written into another and
+    sealed: the sample store on a server without embedding the corpus a second time."""
+    from assistant.store import ChunkStore
+
+    origin, copy = ChunkStore(source, create=False), ChunkStore(target)
+    chunks = origin.chunks.get(include=["embeddings", "documents", "metadatas"])
+    for start in range(0, len(chunks["ids"]), 500):
+        part = slice(start, start + 500)
+        copy.chunks.upsert(
+            ids=chunks["ids"][part], embeddings=chunks["embeddings"][part],
+            documents=chunks["documents"][part], metadatas=chunks["metadatas"][part],
+        )
+    for record in origin.document_records().values():
+        copy.put_document(record)
+    copy.seal()
+
+
+@pytest.fixture(scope="session")
+def sample_server_assistant(sample_settings, chroma_server_url, tmp_path_factory, reranker):
+    """The sample store copied into a collection of the session's Chroma server, answered from
+    there with a BM25 index of its own (built from the server's chunks)."""
+    from assistant.service import Assistant
+
+    settings = on_server(sample_settings, chroma_server_url, tmp_path_factory.mktemp("sample-server-index"))
+    copy_store(sample_settings, settings)
+    return Assistant(settings, reranker=reranker)
+
+
 def copy_small_corpus(root: Path) -> Path:
     """Three real documents from the sample corpus (two policies, one lecture) copied into ``root``."""
     (root / "policies").mkdir(parents=True)
