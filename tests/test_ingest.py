@@ -1,6 +1,7 @@
 """Incremental ingest against a real Chroma store: add, change, delete, no-op, bad files, crash repair.
 
-The tests marked ``both_store_modes`` run embedded and against a `chroma run` server."""
+The tests marked ``both_store_modes`` run embedded and against a `chroma run` server (a first and an
+unchanged second ingest on a server: ``test_chroma_server.py``)."""
 from __future__ import annotations
 
 import os
@@ -30,7 +31,6 @@ def store_of(settings) -> ChunkStore:
     return ChunkStore(settings)
 
 
-@both_store_modes
 def test_first_run_adds_every_file(small_corpus, ingest):
     report = ingest()
     assert sorted(report.added) == [
@@ -42,7 +42,6 @@ def test_first_run_adds_every_file(small_corpus, ingest):
     assert report.exit_code == 0
 
 
-@both_store_modes
 def test_rerun_on_unchanged_corpus_embeds_nothing(small_corpus, ingest):
     first = ingest()
     second = ingest()
