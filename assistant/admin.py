@@ -278,6 +278,7 @@ def remove_document(settings: Settings, principal: Principal | None, source: str
         archived = archive(settings, source)
         store = ChunkStore(settings)
         store.delete_document(source)
+        store.seal()
         ensure_lexical_index(store, settings)
     return archived
 

@@ -135,6 +135,7 @@ class Ingestor:
             elif rebuild:
                 self.store.activate(target)
                 self.store = target
+            self.store.seal()  # readers read the fingerprint from here again, cheaply
             self.refresh_lexical_index()
         report.seconds = time.perf_counter() - started
         return report

@@ -14,6 +14,13 @@ reuses those whose id still matches and redoes the rest, and retrieval never ser
 and reopens; the generation it was reading is kept until the next rebuild, so a question in flight
 never loses its collections. Generation 0 uses the plain names, so stores made before this exist as
 generation 0.
+
+Every app replica asks for the fingerprint before each question, so it must be cheap against a
+server: the writer *seals* it, i.e. stores the digest of the records in a small record of the
+pointer collection at the end of an ingest, and the first write of any later change removes that
+seal before touching anything. A sealed fingerprint is one small read; an unsealed one (an ingest
+under way or killed, a store written before seals existed) is computed from the records as before,
+so readers never take a stale seal for the truth.
 """
 from __future__ import annotations
 
@@ -93,6 +100,7 @@ class ChunkStore:
             configuration={"hnsw": {"space": "cosine"}},
         )
         self.documents = self.client.get_or_create_collection(name=f"{name}_documents", embedding_function=None)
+        self._unsealed = False  # whether this object already removed the seal before writing
 
     # -------------------------------------------------------------- generations
 
@@ -114,6 +122,7 @@ class ChunkStore:
 
     def drop_generation(self, generation: int) -> None:
         name = generation_name(self.settings.collection, generation)
+        self.pointer.delete(ids=[_seal_id(generation)])
         for collection in (name, f"{name}_documents"):
             try:
                 self.client.delete_collection(collection)
@@ -152,9 +161,11 @@ class ChunkStore:
         return records
 
     def put_document(self, record: DocumentRecord) -> None:
+        self._unseal()
         self.documents.upsert(ids=[_record_id(record.source)], embeddings=[[1.0]], metadatas=[record.__dict__])
 
     def delete_record(self, source: str) -> None:
+        self._unseal()
         self.documents.delete(ids=[_record_id(source)])
 
     def delete_document(self, source: str) -> None:
@@ -166,6 +177,7 @@ class ChunkStore:
     # -------------------------------------------------------------- chunks
 
     def add_chunks(self, chunks: list[Chunk], embeddings: list[list[float]]) -> None:
+        self._unseal()
         for start in range(0, len(chunks), _CHROMA_MAX_BATCH):
             part = chunks[start : start + _CHROMA_MAX_BATCH]
             self.chunks.upsert(
@@ -177,6 +189,7 @@ class ChunkStore:
 
     def update_metadata(self, chunks: list[Chunk]) -> None:
         """New metadata (pages, section, file hash) for chunks whose embedded text is unchanged."""
+        self._unseal()
         for start in range(0, len(chunks), _CHROMA_MAX_BATCH):
             part = chunks[start : start + _CHROMA_MAX_BATCH]
             self.chunks.update(ids=[c.id for c in part], metadatas=[c.metadata() for c in part])
@@ -186,6 +199,7 @@ class ChunkStore:
         return set(self.chunks.get(where={"source": source}, include=[])["ids"])
 
     def delete_chunks(self, ids: list[str]) -> None:
+        self._unseal()
         for start in range(0, len(ids), _CHROMA_MAX_BATCH):
             self.chunks.delete(ids=ids[start : start + _CHROMA_MAX_BATCH])
 
@@ -244,10 +258,18 @@ class ChunkStore:
     def fingerprint(self) -> str:
         """Changes whenever a document is added, changed, re-chunked or removed, or a rebuild
         swapped generations: the BM25 index's key, and how a running app notices an ingest made
-        by another process."""
-        active = self.active_generation()
+        by another process or machine. One small read when the last writer sealed it."""
+        found = self.pointer.get(ids=["active", _seal_id(self.generation)], include=["metadatas"])
+        state = dict(zip(found["ids"], found["metadatas"] or []))
+        active = int(state.get("active", {}).get("generation", 0))
         if active != self.generation:
             return f"generation {active} replaced {self.generation}: reopen"
+        sealed = state.get(_seal_id(self.generation))
+        return str(sealed["fingerprint"]) if sealed else self.computed_fingerprint()
+
+    def computed_fingerprint(self) -> str:
+        """The digest of every document record (source, file hash, chunk count, chunker): reads
+        all records, so readers use it only when no writer sealed it."""
         records = self.document_records()
         digest = hashlib.sha256()
         for source in sorted(records):
@@ -255,12 +277,30 @@ class ChunkStore:
             digest.update(f"{source}\0{record.sha256}\0{record.chunks}\0{record.chunker}\n".encode())
         return digest.hexdigest()
 
+    def seal(self) -> str:
+        """Store the fingerprint for readers; called by the one writer when its changes are complete."""
+        fingerprint = self.computed_fingerprint()
+        self.pointer.upsert(ids=[_seal_id(self.generation)], embeddings=[[1.0]], metadatas=[{"fingerprint": fingerprint}])
+        self._unsealed = False
+        return fingerprint
+
+    def _unseal(self) -> None:
+        """Before the first change: readers compute the fingerprint until the writer seals it again."""
+        if not self._unsealed:
+            self.pointer.delete(ids=[_seal_id(self.generation)])
+            self._unsealed = True
+
 
 def _missing_value(name: str, default):
     """A field an older store's record lacks: its default, else an empty value of its kind."""
     if default is not MISSING:
         return default
     return 0 if name == "chunks" else ""
+
+
+def _seal_id(generation: int) -> str:
+    """The pointer collection's record holding a generation's sealed fingerprint."""
+    return f"sealed_g{generation}"
 
 
 def _record_id(source: str) -> str:

@@ -5,14 +5,21 @@ import io
 import os
 import shutil
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable, Iterator
+from urllib.parse import urlsplit
 
 import pytest
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 
-from assistant.config import PROJECT_ROOT, load_settings  # noqa: E402
+from assistant.config import PROJECT_ROOT, Settings, load_settings  # noqa: E402
 
 CORPUS = PROJECT_ROOT / "corpus"
 SHARED = PROJECT_ROOT.parent / "shared" / "eval"
@@ -40,6 +47,109 @@ def make_settings(store: Path, corpus: Path = CORPUS, **overrides):
     )
 
 
+# ------------------------------------------------------------------ the store embedded and on a server
+
+STORE_MODES = ("embedded", "server")
+# Runs a test once per store mode (ids end in [embedded] and [server]): for the tests of the store,
+# ingest, retrieval and reload, where an embedded Chroma and a `chroma run` server could differ.
+both_store_modes = pytest.mark.parametrize("store_mode", STORE_MODES, indirect=True)
+
+
+def _chroma_command() -> str | None:
+    """The `chroma` CLI of the running interpreter's environment, else the one on PATH."""
+    beside = Path(sys.executable).with_name("chroma")
+    return str(beside) if beside.exists() else shutil.which("chroma")
+
+
+def _chroma_answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def chroma_server_url(tmp_path_factory) -> Iterator[str]:
+    """A Chroma server for the session: ASSISTANT_TEST_CHROMA_URL when set (.ci/run starts one), else
+    our own `chroma run` on 127.0.0.1 and a free port, so that `make test` covers the server too."""
+    configured = os.environ.get("ASSISTANT_TEST_CHROMA_URL")
+    if configured:
+        yield configured.rstrip("/")
+        return
+    command = _chroma_command()
+    if command is None:
+        pytest.skip("the chroma CLI (chromadb package) is not installed and ASSISTANT_TEST_CHROMA_URL is unset")
+    root = tmp_path_factory.mktemp("chroma-server")
+    url = f"http://127.0.0.1:{free_port()}"
+    log = (root / "log").open("wb")
+    process = subprocess.Popen(
+        [command, "run", "--path", str(root / "data"), "--host", "127.0.0.1", "--port", url.rsplit(":", 1)[1]],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not _chroma_answers(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.skip(f"chroma run did not start: {(root / 'log').read_text(errors='replace')[-500:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def on_server(settings: Settings, url: str, index_root: Path, collection: str | None = None) -> Settings:
+    """The same settings against the Chroma server at ``url``, in a collection of their own (a new
+    one unless named) and with the BM25 index kept under ``index_root``, as on an app replica."""
+    parsed = urlsplit(url)
+    return replace(
+        settings,
+        chroma_host=parsed.hostname or "127.0.0.1",
+        chroma_port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+        chroma_ssl=parsed.scheme == "https",
+        collection=collection or f"t_{uuid.uuid4().hex[:16]}",
+        index_root=index_root,
+    ).validate()
+
+
+def store_environment(settings: Settings) -> dict[str, str]:
+    """The ASSISTANT_* variables that select the store of ``settings``, for a child process
+    (``python ingest.py`` run like another machine would run it)."""
+    env = {"ASSISTANT_CHROMA_HOST": settings.chroma_host, "ASSISTANT_STORE_DIR": str(settings.store_dir)}
+    if settings.chroma_host:
+        env |= {
+            "ASSISTANT_CHROMA_PORT": str(settings.chroma_port),
+            "ASSISTANT_CHROMA_SSL": "true" if settings.chroma_ssl else "false",
+            "ASSISTANT_COLLECTION": settings.collection,
+            "ASSISTANT_INDEX_DIR": str(settings.index_root),
+        }
+    return env
+
+
+@pytest.fixture
+def store_mode(request) -> str:
+    """embedded unless the test is marked with :data:`both_store_modes`."""
+    return getattr(request, "param", "embedded")
+
+
+@pytest.fixture
+def store_settings(store_mode, request) -> Callable[..., Settings]:
+    """Like :func:`make_settings`, in the test's store mode: the server mode adds a new collection
+    on the session's Chroma server (tests never see each other's data) and a local index folder."""
+    if store_mode == "embedded":
+        return make_settings
+    url = request.getfixturevalue("chroma_server_url")
+    collection = f"t_{uuid.uuid4().hex[:16]}"
+
+    def settings(store: Path, corpus: Path = CORPUS, **overrides) -> Settings:
+        index_root = store.with_name(store.name + "-index")
+        return on_server(make_settings(store, corpus, **overrides), url, index_root, collection)
+
+    return settings
+
+
 @pytest.fixture(scope="session")
 def sample_settings(tmp_path_factory, embeddings):
     """The whole sample corpus, ingested once for the session."""
@@ -57,6 +167,35 @@ def sample_assistant(sample_settings, reranker):
     from assistant.service import Assistant
 
     return Assistant(sample_settings, reranker=reranker)
+
+
+def copy_store(source: Settings, target: Settings) -> None:
+    """Every chunk (with its vector) and document record of one store, written into another and
+    sealed: the sample store on a server without embedding the corpus a second time."""
+    from assistant.store import ChunkStore
+
+    origin, copy = ChunkStore(source, create=False), ChunkStore(target)
+    chunks = origin.chunks.get(include=["embeddings", "documents", "metadatas"])
+    for start in range(0, len(chunks["ids"]), 500):
+        part = slice(start, start + 500)
+        copy.chunks.upsert(
+            ids=chunks["ids"][part], embeddings=chunks["embeddings"][part],
+            documents=chunks["documents"][part], metadatas=chunks["metadatas"][part],
+        )
+    for record in origin.document_records().values():
+        copy.put_document(record)
+    copy.seal()
+
+
+@pytest.fixture(scope="session")
+def sample_server_assistant(sample_settings, chroma_server_url, tmp_path_factory, reranker):
+    """The sample store copied into a collection of the session's Chroma server, answered from
+    there with a BM25 index of its own (built from the server's chunks)."""
+    from assistant.service import Assistant
+
+    settings = on_server(sample_settings, chroma_server_url, tmp_path_factory.mktemp("sample-server-index"))
+    copy_store(sample_settings, settings)
+    return Assistant(settings, reranker=reranker)
 
 
 def copy_small_corpus(root: Path) -> Path:

@@ -1,6 +1,10 @@
-"""Incremental ingest against a real Chroma store: add, change, delete, no-op, bad files, crash repair."""
+"""Incremental ingest against a real Chroma store: add, change, delete, no-op, bad files, crash repair.
+
+The tests marked ``both_store_modes`` run embedded and against a `chroma run` server (a first and an
+unchanged second ingest on a server: ``test_chroma_server.py``)."""
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
@@ -9,12 +13,12 @@ from assistant.ingest import Ingestor, ensure_lexical_index
 from assistant.lexical import LexicalIndex
 from assistant.store import ChunkStore
 
-from .conftest import BROKEN_PDFS, CORPUS, make_settings
+from .conftest import BROKEN_PDFS, CORPUS, both_store_modes, make_settings, store_environment
 
 
 @pytest.fixture
-def ingest(tmp_path, embeddings):
-    settings = make_settings(tmp_path / "store", corpus=tmp_path / "corpus")
+def ingest(tmp_path, embeddings, store_settings):
+    settings = store_settings(tmp_path / "store", corpus=tmp_path / "corpus")
 
     def run(**kwargs):
         return Ingestor(settings).run(settings.corpus_dir, **kwargs)
@@ -46,6 +50,7 @@ def test_rerun_on_unchanged_corpus_embeds_nothing(small_corpus, ingest):
     assert store_of(ingest.settings).count() == first.chunks
 
 
+@both_store_modes
 def test_changed_file_is_replaced_not_duplicated(small_corpus, ingest):
     ingest()
     target = small_corpus / "policies" / "open-source-software.pdf"
@@ -59,6 +64,7 @@ def test_changed_file_is_replaced_not_duplicated(small_corpus, ingest):
     assert store.count() == sum(r.chunks for r in store.document_records().values())
 
 
+@both_store_modes
 def test_deleted_file_disappears(small_corpus, ingest):
     ingest()
     (small_corpus / "policies" / "trade-secret-protection.pdf").unlink()
@@ -159,24 +165,20 @@ def test_missing_corpus_folder_is_an_error(tmp_path, embeddings):
         Ingestor(settings).run(settings.corpus_dir)
 
 
+@both_store_modes
 def test_chunks_of_an_unfinished_ingest_are_neither_indexed_nor_served(small_corpus, ingest, reranker):
     from assistant.service import Assistant
 
     ingest()
     store = store_of(ingest.settings)
     victim = "policies/open-source-software.pdf"
-    store.documents.delete(ids=[r for r, m in zip(*_records(store)) if m["source"] == victim])  # killed mid-update
+    store.delete_record(victim)  # an ingest killed mid-update: the record is taken out first
     assistant = Assistant(ingest.settings, reranker=reranker)
     assert victim not in {s for s in assistant.lexical.sources}
     retrieval = assistant.retrieve("Can I put our code on GitHub?", k=5)
     assert retrieval.passages and victim not in {p.source for p in retrieval.passages}
     ingest()  # the repair
     assert victim in set(LexicalIndex.load(ingest.settings.index_dir).sources)
-
-
-def _records(store):
-    result = store.documents.get(include=["metadatas"])
-    return result["ids"], result["metadatas"]
 
 
 def test_changing_chunk_settings_rechunks_every_document(small_corpus, ingest):
@@ -198,6 +200,7 @@ def test_undecodable_file_name_is_reported_not_fatal(small_corpus, ingest):
     assert "bad-" in report.summary()
 
 
+@both_store_modes
 def test_a_running_assistant_sees_another_process_ingest(small_corpus, ingest, reranker):
     import subprocess
     import sys
@@ -213,8 +216,9 @@ def test_a_running_assistant_sees_another_process_ingest(small_corpus, ingest, r
     shutil.copy(CORPUS / "policies" / "cross-border-ip-disputes.pdf", small_corpus / "policies")
     (small_corpus / "policies" / "open-source-software.pdf").unlink()
     result = subprocess.run(
-        [sys.executable, "ingest.py", "--corpus", str(small_corpus), "--store", str(ingest.settings.store_dir)],
+        [sys.executable, "ingest.py", "--corpus", str(small_corpus)],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600,
+        env=os.environ | store_environment(ingest.settings),
     )
     assert result.returncode == 0, result.stderr
     assistant.ask(question)  # reloads before answering

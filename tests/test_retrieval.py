@@ -1,4 +1,7 @@
-"""Hybrid retrieval on the sample corpus: fusion, filters, named documents, versions, duplicates."""
+"""Hybrid retrieval on the sample corpus: fusion, filters, named documents, versions, duplicates.
+
+The tests marked ``both_store_modes`` run on the embedded sample store and on a copy of it in a
+`chroma run` server (dense search, metadata filters and the BM25 index built from the server)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -7,6 +10,14 @@ import pytest
 
 from assistant.ranking import near_duplicate
 from assistant.retrieval import HybridRetriever, rrf_fuse
+
+from .conftest import both_store_modes
+
+
+@pytest.fixture
+def hybrid(store_mode, request):
+    """The sample assistant, embedded or on the Chroma server."""
+    return request.getfixturevalue("sample_assistant" if store_mode == "embedded" else "sample_server_assistant")
 
 
 def test_rrf_rewards_agreement_between_rankings():
@@ -31,16 +42,18 @@ def test_near_duplicates_are_detected_but_distinct_passages_are_not():
     assert not near_duplicate(a, "Open source components need OSPO review before use.")
 
 
-def test_lexical_and_dense_each_find_what_the_other_misses(sample_assistant):
+@both_store_modes
+def test_lexical_and_dense_each_find_what_the_other_misses(hybrid):
     """An exact form number is a lexical match; a paraphrase is a semantic one. Fusion gets both."""
-    retrieval = sample_assistant.retrieve("Form OSPO-3", k=3)
+    retrieval = hybrid.retrieve("Form OSPO-3", k=3)
     assert retrieval.passages[0].source == "policies/open-source-software.pdf"
-    retrieval = sample_assistant.retrieve("may I upload the company's software to a public code hosting site", k=3)
+    retrieval = hybrid.retrieve("may I upload the company's software to a public code hosting site", k=3)
     assert retrieval.passages[0].source == "policies/open-source-software.pdf"
 
 
-def test_source_glob_restricts_retrieval(sample_assistant):
-    retrieval = sample_assistant.retrieve("What are the rules for inventions?", k=5, source="lectures/*")
+@both_store_modes
+def test_source_glob_restricts_retrieval(hybrid):
+    retrieval = hybrid.retrieve("What are the rules for inventions?", k=5, source="lectures/*")
     assert retrieval.passages and all(p.source.startswith("lectures/") for p in retrieval.passages)
 
 
@@ -49,18 +62,21 @@ def test_folder_name_works_as_a_filter(sample_assistant):
     assert retrieval.passages and all(p.source.startswith("policies/") for p in retrieval.passages)
 
 
-def test_document_type_filter(sample_assistant):
-    retrieval = sample_assistant.retrieve("patent pools", k=5, doc_type="lecture")
+@both_store_modes
+def test_document_type_filter(hybrid):
+    retrieval = hybrid.retrieve("patent pools", k=5, doc_type="lecture")
     assert retrieval.passages and all(p.doc_type == "lecture" for p in retrieval.passages)
 
 
-def test_filter_matching_nothing_returns_nothing(sample_assistant):
-    assert sample_assistant.retrieve("patent pools", k=5, source="nothing/*.pdf").passages == []
+@both_store_modes
+def test_filter_matching_nothing_returns_nothing(hybrid):
+    assert hybrid.retrieve("patent pools", k=5, source="nothing/*.pdf").passages == []
 
 
-def test_superseded_version_ranks_below_current_and_is_labelled(sample_assistant):
+@both_store_modes
+def test_superseded_version_ranks_below_current_and_is_labelled(hybrid):
     """The v2.0 passage on the old 60-day deadline is found, labelled, and ranked below v3.0's."""
-    retrieval = sample_assistant.retrieve("Is the deadline to disclose an invention 60 days?", k=10)
+    retrieval = hybrid.retrieve("Is the deadline to disclose an invention 60 days?", k=10)
     sources = [p.source for p in retrieval.passages]
     assert sources[0] == "policies/service-inventions-v3.pdf"
     assert "policies/service-inventions-v2.pdf" in sources
@@ -80,8 +96,9 @@ def test_older_version_of_the_same_document_is_superseded_even_unmarked(sample_a
     assert status["policies/service-inventions-v3.pdf"] == "current"
 
 
-def test_question_naming_a_document_gets_that_documents_passages_first(sample_assistant):
-    retrieval = sample_assistant.retrieve("What does POL-IP-008 say about insurance?", k=5)
+@both_store_modes
+def test_question_naming_a_document_gets_that_documents_passages_first(hybrid):
+    retrieval = hybrid.retrieve("What does POL-IP-008 say about insurance?", k=5)
     assert retrieval.named.sources == {"policies/cross-border-ip-disputes.pdf"}
     assert all(p.source == "policies/cross-border-ip-disputes.pdf" for p in retrieval.passages[:3])
 

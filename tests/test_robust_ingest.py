@@ -16,7 +16,7 @@ from assistant.ingest import Ingestor
 from assistant.locking import IngestBusyError, writer_lock
 from assistant.store import ChunkStore
 
-from .conftest import make_settings
+from .conftest import both_store_modes, make_settings
 from .robust_helpers import (
     make_unreadable,
     open_to_all,
@@ -32,10 +32,10 @@ QUESTION = "Who owns an invention made on the night shift?"
 
 
 @pytest.fixture
-def tiny(tmp_path, embeddings):
+def tiny(tmp_path, embeddings, store_settings):
+    """Three short Markdown policies, in the test's store mode (embedded unless marked both)."""
     corpus = write_tiny_corpus(tmp_path / "corpus")
-    settings = make_settings(tmp_path / "store", corpus=corpus)
-    return settings
+    return store_settings(tmp_path / "store", corpus=corpus)
 
 
 def ingest(settings, **kwargs):
@@ -45,6 +45,7 @@ def ingest(settings, **kwargs):
 # ------------------------------------------------------------------ row 1: --rebuild under readers
 
 
+@both_store_modes
 def test_rebuild_keeps_a_running_assistant_on_the_old_index_until_the_swap(tiny, reranker):
     from assistant.service import Assistant
 
@@ -78,6 +79,7 @@ def test_rebuild_by_another_process_does_not_break_a_running_assistant(tiny, rer
     assert answer.citations and answer.citations[0].source == "policies/service-inventions.md"
 
 
+@both_store_modes
 def test_a_killed_rebuild_leaves_the_active_index_and_is_cleaned_up(tiny):
     ingest(tiny)
     store = ChunkStore(tiny)
@@ -88,6 +90,7 @@ def test_a_killed_rebuild_leaves_the_active_index_and_is_cleaned_up(tiny):
     assert ChunkStore(tiny).generations() == {0}
 
 
+@both_store_modes
 def test_rebuild_gives_the_same_chunk_ids_and_fingerprint(tiny):
     ingest(tiny)
     before = ChunkStore(tiny)

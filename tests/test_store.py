@@ -1,0 +1,64 @@
+"""The store's fingerprint, embedded and on a `chroma run` server: sealed by the writer so that the
+check every replica makes before every question is one small read, and never stale while a write
+is under way."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.config import Settings
+from assistant.ingest import Ingestor
+from assistant.store import ChunkStore
+
+from .conftest import both_store_modes
+from .robust_helpers import write_tiny_corpus
+
+VICTIM = "policies/open-source.md"
+
+pytestmark = both_store_modes
+
+
+@pytest.fixture
+def ingested(tmp_path, embeddings, store_settings) -> Settings:
+    """Three short Markdown policies, ingested."""
+    settings = store_settings(tmp_path / "store", corpus=write_tiny_corpus(tmp_path / "corpus"))
+    Ingestor(settings).run(settings.corpus_dir)
+    return settings
+
+
+def test_after_an_ingest_the_fingerprint_is_the_digest_of_the_records(ingested):
+    store = ChunkStore(ingested)
+    assert store.fingerprint() == store.computed_fingerprint()
+
+
+def test_a_change_through_the_store_is_seen_at_once(ingested):
+    """A writer's first change removes the seal: readers compute the fingerprint while it works."""
+    before = ChunkStore(ingested).fingerprint()
+    writer = ChunkStore(ingested)
+    writer.delete_record(VICTIM)
+    reader = ChunkStore(ingested)
+    assert reader.fingerprint() == reader.computed_fingerprint() != before
+
+
+def test_sealing_again_keeps_the_fingerprint_a_reader_computed(ingested):
+    writer = ChunkStore(ingested)
+    writer.delete_record(VICTIM)
+    computed = ChunkStore(ingested).fingerprint()
+    writer.seal()
+    assert ChunkStore(ingested).fingerprint() == computed
+
+
+def test_a_sealed_fingerprint_is_read_without_reading_the_records(ingested):
+    """Why every write goes through ChunkStore: a record deleted behind its back (straight through
+    Chroma) is not seen until the next ingest, because readers trust the seal."""
+    store = ChunkStore(ingested)
+    sealed = store.fingerprint()
+    store.documents.delete(where={"source": VICTIM})
+    assert ChunkStore(ingested).fingerprint() == sealed != store.computed_fingerprint()
+
+
+def test_the_next_ingest_seals_the_store_again(ingested):
+    ChunkStore(ingested).documents.delete(where={"source": VICTIM})
+    report = Ingestor(ingested).run(ingested.corpus_dir)
+    store = ChunkStore(ingested)
+    assert report.added == [VICTIM]
+    assert store.fingerprint() == store.computed_fingerprint()
