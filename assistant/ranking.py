@@ -20,8 +20,13 @@ class RankingPolicy:
     # The fused list knows what the cross-encoder does not read (the context header, exact terms):
     # a prior of this many logits for the first fused candidate, fading as 1/rank.
     fusion_prior: float = 1.0
-    # A passage of a document the question names is likelier to be the one meant.
-    named_document_bonus: float = 1.0
+    # A passage of a document the question names is likelier to be the one meant: "Which law
+    # governs the Playboy agreement?" should show Playboy's clause before another contract's
+    # governing-law clause that the cross-encoder happens to score higher. Raised from 1.0 with
+    # an offline replay of the reranked pools of the 155 answerable tuning questions: 3.0
+    # lifted our CUAD tuning half's MRR from 0.824 to 0.844 and changed no other set; 5.0 gained
+    # little more (0.846) at more risk when a name is misread.
+    named_document_bonus: float = 3.0
     # A superseded version must be far more relevant than the current one to be shown above it.
     superseded_penalty: float = 4.0
     # Training material ranks below binding policy when both answer: the lectures say that company

@@ -30,7 +30,7 @@ def test_without_the_reranker_the_key_is_the_negative_log_fused_rank():
     [
         ({"status": "superseded"}, "superseded_penalty", -4.0),
         ({"doc_type": "lecture"}, "doc_type_penalty", -1.0),
-        ({"named": True}, "named_document_bonus", 1.0),
+        ({"named": True}, "named_document_bonus", 3.0),
     ],
 )
 def test_each_adjustment_moves_the_key_by_its_parameter(signal, field, amount):
@@ -41,7 +41,7 @@ def test_each_adjustment_moves_the_key_by_its_parameter(signal, field, amount):
 
 def test_rank_sets_score_to_the_key_and_sorts_best_first():
     policy = RankingPolicy()
-    ranked = policy.rank([passage("a", rerank=-1.0), passage("b", rerank=5.0, fused_rank=3), passage("c", rerank=2.0, named=True)])
+    ranked = policy.rank([passage("a", rerank=-1.0), passage("b", rerank=5.0, fused_rank=3), passage("c", rerank=1.0, named=True)])
     assert [p.id for p in ranked] == ["b", "c", "a"]
     assert [p.score for p in ranked] == sorted((p.score for p in ranked), reverse=True)
     assert all(p.score == round(policy.key(p), 4) for p in ranked)
