@@ -83,9 +83,9 @@ class Settings:
     header_tokens: int = field(default_factory=lambda: _env_int("HEADER_TOKENS", 60))
     embed_batch_size: int = field(default_factory=lambda: _env_int("EMBED_BATCH_SIZE", 32))
     # Threads each ONNX Runtime session (the embedding model, the cross-encoder) uses for one call.
-    # 2 fits one asker on this 2-core machine; with several askers sharing one Assistant (the app's
-    # sessions), each call already has a core's worth of competition, and 1 thread per call avoids
-    # the sessions' thread pools spinning against each other (benchmarks/run.py --concurrency).
+    # 2 (the cores of the machine this was built on) lets one asker use both cores. Several askers
+    # sharing one Assistant (the app's sessions) already compete for the cores, where 1 may serve as
+    # well or better; `benchmarks/run.py --concurrency` measures both (README, "Concurrent askers").
     onnx_threads: int = field(default_factory=lambda: _env_int("ONNX_THREADS", 2))
     # "onnx": the embedding model exported once to ONNX and run by onnxruntime (no torch in the
     # process); "torch": sentence-transformers, as before. Both give the same vectors (cosine >= 0.999).

@@ -19,6 +19,10 @@ Parts (each in its own process, so its peak resident memory is its own):
              in its own process: the BM25 rebuild from the store, the --query timings on it, and
              hit@5/MRR of the CUAD dev questions and of eval/cuad-questions.jsonl's held-out half on
              the 100k store against the 4k CUAD store
+  --concurrency  one Assistant shared by N threads (N = 1, 4, 16) on the CUAD store, each thread a
+             fixed share of the same 32 questions (reranker on): questions/s and per-question
+             p50/p95 per N, with the ONNX sessions at 1 and at 2 intra-op threads
+             (ASSISTANT_ONNX_THREADS)
 
 Stores are kept in --workdir between parts, so `--cold` after `--ingest` reuses its store. The load
 average is recorded before and after each part: the numbers mean little if it is above the 2 cores.
@@ -42,7 +46,9 @@ sys.path.insert(0, str(ROOT))
 
 RESULTS = ROOT / "benchmarks" / "results" / "run.json"
 CUAD = ROOT.parent / "shared" / "eval" / "cuad-ip"
-PARTS = ("ingest", "embed", "cuad", "cold", "stdin", "query", "scale")
+PARTS = ("ingest", "embed", "cuad", "cold", "stdin", "query", "concurrency", "scale")
+ASKERS = (1, 4, 16)
+CONCURRENT_QUESTIONS = 32
 SCALE_DIR = Path.home() / ".cache" / "ip-policy-assistant" / "bench"
 COLD_QUESTION = "Can I use GPL code in our product?"
 
@@ -175,6 +181,58 @@ def query_times(sets: list[tuple[str, Path, list[Path]]], limit: int) -> dict:
     return result
 
 
+def part_concurrency(workdir: Path) -> dict:
+    """One shared Assistant, N threads released together, thread i asking questions i, i+N, ...
+    of the same list: throughput over the whole batch, latency per question."""
+    import threading
+
+    from assistant.rerank import CrossEncoderReranker
+    from assistant.service import Assistant
+
+    store = workdir / "store-cuad"
+    asked = [q for f in CUAD_QUESTION_FILES for q in questions(f)][:CONCURRENT_QUESTIONS]
+    result = {"store_chunks": None, "questions": len(asked), "cores": os.cpu_count()}
+    for threads in (2, 1):
+        settings = replace(settings_for(store, ROOT / "corpus"), onnx_threads=threads)
+        assistant = Assistant(settings, reranker=CrossEncoderReranker(threads=threads))
+        result["store_chunks"] = assistant.store.count()
+        assistant.ask(asked[0])  # warm
+        rows = {}
+        for askers in ASKERS:
+            latencies: list[float] = []
+            start = threading.Barrier(askers + 1)
+
+            def asker(share: list[str]) -> None:
+                start.wait()
+                for question in share:
+                    began = time.perf_counter()
+                    assistant.ask(question)
+                    latencies.append(time.perf_counter() - began)
+
+            pool = [threading.Thread(target=asker, args=(asked[i::askers],)) for i in range(askers)]
+            for thread in pool:
+                thread.start()
+            load_before = os.getloadavg()
+            start.wait()
+            began = time.perf_counter()
+            for thread in pool:
+                thread.join()
+            seconds = time.perf_counter() - began
+            if len(latencies) != len(asked):
+                raise RuntimeError(f"{askers} askers: {len(asked) - len(latencies)} questions failed")
+            rows[f"askers_{askers}"] = {
+                "seconds": round(seconds, 1),
+                "questions_per_s": round(len(asked) / seconds, 3),
+                "latency_ms_p50": round(1000 * percentile(latencies, 0.5)),
+                "latency_ms_p95": round(1000 * percentile(latencies, 0.95)),
+                "load_before": [round(x, 2) for x in load_before],
+                "load_after": [round(x, 2) for x in os.getloadavg()],
+            }
+        rows["throughput_4_over_1"] = round(rows["askers_4"]["questions_per_s"] / rows["askers_1"]["questions_per_s"], 2)
+        result[f"onnx_threads_{threads}"] = rows
+    return result
+
+
 # ------------------------------------------------------------------ --scale (children of part "scale")
 
 
@@ -205,19 +263,22 @@ def part_scale_corpus(args: argparse.Namespace) -> dict:
 
 def part_scale_ingest(args: argparse.Namespace) -> dict:
     """The one long ingest, skipped when the marker says the store was made by this generator and
-    chunker. Wall and CPU seconds both (CPU time does not grow with other jobs' load)."""
+    chunker; a store without a marker is an interrupted ingest, which the (incremental) ingest
+    resumes. Wall and CPU seconds both (CPU time does not grow with other jobs' load); the wall
+    time of a resumed ingest is that of its last run only."""
     from assistant.ingest import Ingestor
 
     corpus, store, marker = scale_paths(args)
     wanted = scale_marker_wanted()
-    if marker.is_file() and store.is_dir():
+    if marker.is_file():
         done = json.loads(marker.read_text())
-        if {k: done.get(k) for k in wanted} == wanted:
+        if store.is_dir() and {k: done.get(k) for k in wanted} == wanted:
             return {**done, "cached": True}
-    shutil.rmtree(store, ignore_errors=True)
-    marker.unlink(missing_ok=True)
+        shutil.rmtree(store, ignore_errors=True)  # made by another generator or chunker
+        marker.unlink()
+    resumed = store.is_dir()
     seeded = ""
-    if args.scale_seed:  # a copy of a store of the 50 originals (same chunker): they are not re-embedded
+    if args.scale_seed and not resumed:  # a copy of a store of the 50 originals (same chunker): not re-embedded
         shutil.copytree(args.scale_seed, store)
         shutil.rmtree(store / "lexical", ignore_errors=True)
         seeded = str(args.scale_seed)
@@ -235,6 +296,7 @@ def part_scale_ingest(args: argparse.Namespace) -> dict:
     result = {
         **wanted,
         "cached": False,
+        "resumed": resumed,
         "seeded_from": seeded,
         "files_added": len(report.added),
         "files_unchanged": len(report.unchanged),
@@ -392,6 +454,8 @@ def run_part(part: str, args: argparse.Namespace) -> dict:
         data = part_stdin(args.workdir)
     elif part == "scale":
         data = part_scale(args)
+    elif part == "concurrency" and not (args.workdir / "store-cuad").is_dir():
+        return {"skipped": f"no CUAD store in {args.workdir}: run --cuad first"}
     elif part == "cuad":
         if not (CUAD / "pdf").is_dir():
             return {"skipped": f"{CUAD / 'pdf'} not found"}
@@ -421,6 +485,8 @@ def worker(part: str, args: argparse.Namespace) -> None:
     }
     if part == "query":
         data = part_query(args.workdir, args.questions)
+    elif part == "concurrency":
+        data = part_concurrency(args.workdir)
     elif part in scale:
         data = scale[part](args)
     else:
@@ -472,6 +538,53 @@ def markdown(results: dict) -> str:
                 f"| query {label} | {q['questions']} questions, {q['chunks']} chunks | retrieval p50/p95 {q['retrieval_ms_p50']}/{q['retrieval_ms_p95']} ms; "
                 f"answer p50/p95 {q['answer_ms_p50']}/{q['answer_ms_p95']} ms | {d['peak_rss_mib']} | {load(d)} |"
             )
+    if "concurrency" in results and "skipped" not in results["concurrency"]:
+        d = results["concurrency"]
+        for key in sorted(k for k in d if k.startswith("onnx_threads_")):
+            rows_n = d[key]
+            for askers in ASKERS:
+                r = rows_n.get(f"askers_{askers}")
+                if r is None:
+                    continue
+                rows.append(
+                    f"| concurrent askers, {key.replace('_', ' ')} | {askers} threads, {d['questions']} questions, {d['store_chunks']} chunks "
+                    f"| {r['questions_per_s']} q/s; latency p50/p95 {r['latency_ms_p50']}/{r['latency_ms_p95']} ms | {d['peak_rss_mib']} "
+                    f"| {r['load_before'][0]} → {r['load_after'][0]} |"
+                )
+            rows.append(f"| concurrent askers, {key.replace('_', ' ')} | throughput 4 / 1 | {rows_n['throughput_4_over_1']} | | |")
+    if "scale" in results and "skipped" not in results["scale"]:
+        d = results["scale"]
+        c, i = d.get("corpus", {}), d.get("ingest", {})
+        if i:
+            seeded = f", {i['chunks_embedded']} embedded (the 50 originals copied from a CUAD store)" if i.get("seeded_from") else ""
+            rows.append(
+                f"| scale: ingest | {c.get('originals')} + {c.get('variant_files')} PDFs, {i['chunks']} chunks{seeded} "
+                f"| {i['ingest_seconds']} s wall, {i['ingest_cpu_seconds']} s CPU | {i['ingest_peak_rss_mib']} "
+                f"| {i['ingest_load_before'][0]} → {i['ingest_load_after'][0]} |"
+            )
+        if "bm25" in d:
+            b = d["bm25"]
+            rows.append(
+                f"| scale: BM25 rebuild from the store | {b['chunks']} chunks | {b['seconds']} s (read {b['read_seconds']}, index {b['index_seconds']}) "
+                f"| {b['peak_rss_mib']} | {load(b)} |"
+            )
+        if "query" in d:
+            q_all = d["query"]
+            for label, q in q_all.items():
+                if isinstance(q, dict):
+                    rows.append(
+                        f"| scale: query {label} | {q['questions']} questions, {q['chunks']} chunks | retrieval p50/p95 {q['retrieval_ms_p50']}/{q['retrieval_ms_p95']} ms; "
+                        f"answer p50/p95 {q['answer_ms_p50']}/{q['answer_ms_p95']} ms | {q_all['peak_rss_mib']} | {load(q_all)} |"
+                    )
+        if "quality" in d:
+            qa = d["quality"]
+            for name in ("cuad_dev", "cuad_heldout"):
+                small, large = qa.get(f"{name}_4k"), qa.get(f"{name}_100k")
+                if small and large:
+                    rows.append(
+                        f"| scale: quality {name} (answerable {small['answerable']}) | 4k → 100k chunks "
+                        f"| hit@5 {small['hit_at_k']} → {large['hit_at_k']}; MRR {small['mrr']} → {large['mrr']} | {qa['peak_rss_mib']} | {load(qa)} |"
+                    )
     return "\n".join(rows)
 
 
