@@ -369,7 +369,12 @@ def part_scale(args: argparse.Namespace) -> dict:
     for step in ("scale-corpus", "scale-ingest", "scale-bm25", "scale-query", "scale-quality"):
         print(f"  {step} ...", file=sys.stderr, flush=True)
         load_before = os.getloadavg()
-        child = run_child(step, args)
+        try:
+            child = run_child(step, args)
+        except RuntimeError as exc:  # the measures after hours of ingest are kept when a later one fails
+            if step in ("scale-corpus", "scale-ingest"):
+                raise
+            child = {"error": str(exc)[-2000:]}
         child["load_before"] = [round(x, 2) for x in load_before]
         child["load_after"] = [round(x, 2) for x in os.getloadavg()]
         data[step.removeprefix("scale-")] = child
@@ -562,13 +567,16 @@ def markdown(results: dict) -> str:
                 f"| {i['ingest_seconds']} s wall, {i['ingest_cpu_seconds']} s CPU | {i['ingest_peak_rss_mib']} "
                 f"| {i['ingest_load_before'][0]} → {i['ingest_load_after'][0]} |"
             )
-        if "bm25" in d:
+        for step in ("bm25", "query", "quality"):
+            if "error" in d.get(step, {}):
+                rows.append(f"| scale: {step} | failed | see run.json | | |")
+        if "bm25" in d and "error" not in d["bm25"]:
             b = d["bm25"]
             rows.append(
                 f"| scale: BM25 rebuild from the store | {b['chunks']} chunks | {b['seconds']} s (read {b['read_seconds']}, index {b['index_seconds']}) "
                 f"| {b['peak_rss_mib']} | {load(b)} |"
             )
-        if "query" in d:
+        if "query" in d and "error" not in d["query"]:
             q_all = d["query"]
             for label, q in q_all.items():
                 if isinstance(q, dict):
@@ -576,7 +584,7 @@ def markdown(results: dict) -> str:
                         f"| scale: query {label} | {q['questions']} questions, {q['chunks']} chunks | retrieval p50/p95 {q['retrieval_ms_p50']}/{q['retrieval_ms_p95']} ms; "
                         f"answer p50/p95 {q['answer_ms_p50']}/{q['answer_ms_p95']} ms | {q_all['peak_rss_mib']} | {load(q_all)} |"
                     )
-        if "quality" in d:
+        if "quality" in d and "error" not in d["quality"]:
             qa = d["quality"]
             for name in ("cuad_dev", "cuad_heldout"):
                 small, large = qa.get(f"{name}_4k"), qa.get(f"{name}_100k")
