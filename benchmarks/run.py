@@ -192,11 +192,30 @@ def part_concurrency(workdir: Path) -> dict:
     store = workdir / "store-cuad"
     asked = [q for f in CUAD_QUESTION_FILES for q in questions(f)][:CONCURRENT_QUESTIONS]
     result = {"store_chunks": None, "questions": len(asked), "cores": os.cpu_count()}
+    assistants = {}
     for threads in (2, 1):
         settings = replace(settings_for(store, ROOT / "corpus"), onnx_threads=threads)
-        assistant = Assistant(settings, reranker=CrossEncoderReranker(threads=threads))
+        assistants[threads] = Assistant(settings, reranker=CrossEncoderReranker(threads=threads))
+        assistants[threads].ask(asked[0])  # warm
+    # One asker, the two settings taking turns question by question, so that a change in the other
+    # jobs' load falls on both alike: the single-asker cost (or gain) of 1 ONNX thread.
+    paired = {1: [], 2: []}
+    load_before = os.getloadavg()
+    for question in asked[:16]:
+        for threads in (2, 1):
+            began = time.perf_counter()
+            assistants[threads].ask(question)
+            paired[threads].append(time.perf_counter() - began)
+    result["single_asker_paired"] = {
+        "questions": len(paired[1]),
+        **{f"onnx_threads_{t}_ms_p50": round(1000 * percentile(paired[t], 0.5)) for t in (2, 1)},
+        "median_ratio_1_over_2": round(statistics.median(a / b for a, b in zip(paired[1], paired[2])), 2),
+        "load_before": [round(x, 2) for x in load_before],
+        "load_after": [round(x, 2) for x in os.getloadavg()],
+    }
+    for threads in (2, 1):
+        assistant = assistants[threads]
         result["store_chunks"] = assistant.store.count()
-        assistant.ask(asked[0])  # warm
         rows = {}
         for askers in ASKERS:
             latencies: list[float] = []
@@ -557,6 +576,12 @@ def markdown(results: dict) -> str:
                     f"| {r['load_before'][0]} → {r['load_after'][0]} |"
                 )
             rows.append(f"| concurrent askers, {key.replace('_', ' ')} | throughput 4 / 1 | {rows_n['throughput_4_over_1']} | | |")
+        p = d.get("single_asker_paired")
+        if p:
+            rows.append(
+                f"| one asker, ONNX threads 2 and 1 taking turns | {p['questions']} questions each | p50 {p['onnx_threads_2_ms_p50']} / "
+                f"{p['onnx_threads_1_ms_p50']} ms; median ratio 1/2 {p['median_ratio_1_over_2']} | | {p['load_before'][0]} → {p['load_after'][0]} |"
+            )
     if "scale" in results and "skipped" not in results["scale"]:
         d = results["scale"]
         c, i = d.get("corpus", {}), d.get("ingest", {})
