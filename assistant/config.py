@@ -82,6 +82,11 @@ class Settings:
     chunk_overlap_tokens: int = field(default_factory=lambda: _env_int("CHUNK_OVERLAP_TOKENS", 24))
     header_tokens: int = field(default_factory=lambda: _env_int("HEADER_TOKENS", 60))
     embed_batch_size: int = field(default_factory=lambda: _env_int("EMBED_BATCH_SIZE", 32))
+    # Threads each ONNX Runtime session (the embedding model, the cross-encoder) uses for one call.
+    # 2 (the cores of the machine this was built on) lets one asker use both cores. Several askers
+    # sharing one Assistant (the app's sessions) already compete for the cores, where 1 may serve as
+    # well or better; `benchmarks/run.py --concurrency` measures both (README, "Concurrent askers").
+    onnx_threads: int = field(default_factory=lambda: _env_int("ONNX_THREADS", 2))
     # "onnx": the embedding model exported once to ONNX and run by onnxruntime (no torch in the
     # process); "torch": sentence-transformers, as before. Both give the same vectors (cosine >= 0.999).
     embedding_backend: str = field(default_factory=lambda: _env("EMBEDDING_BACKEND", "onnx").strip().lower() or "onnx")
@@ -194,6 +199,8 @@ class Settings:
             raise SettingsError("ASSISTANT_INGEST_LOCK_TIMEOUT must be 0 or more seconds")
         if self.k < 1 or self.candidates < self.k:
             raise SettingsError("k must be >= 1 and candidates >= k")
+        if self.onnx_threads < 1:
+            raise SettingsError("ASSISTANT_ONNX_THREADS must be at least 1")
         if self.upload_max_mb < 1:
             raise SettingsError("ASSISTANT_UPLOAD_MAX_MB must be at least 1")
         if self.embedding_backend not in EMBEDDING_BACKENDS:

