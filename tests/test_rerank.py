@@ -56,3 +56,21 @@ def test_a_damaged_cache_file_is_rebuilt(reranker, tmp_path):
     rebuilt = CrossEncoderReranker(cache_dir=tmp_path)
     assert rebuilt.score(QUESTION, [RELEVANT]) == pytest.approx(reranker.score(QUESTION, [RELEVANT]), abs=1e-4)
     assert cached.stat().st_size > 1_000_000
+
+
+def test_by_default_the_cross_encoder_reads_16_candidates_of_160_word_pieces(monkeypatch):
+    """Half the work of 24 x 256 for the same tuning-set quality (reason in config.py)."""
+    from assistant.config import load_settings
+
+    monkeypatch.delenv("ASSISTANT_RERANK_CANDIDATES", raising=False)
+    monkeypatch.delenv("ASSISTANT_RERANK_MAX_TOKENS", raising=False)
+    settings = load_settings()
+    assert (settings.rerank_candidates, settings.rerank_max_tokens) == (16, 160)
+
+
+def test_pairs_are_cut_to_max_tokens():
+    from assistant.rerank import CrossEncoderReranker
+
+    short = CrossEncoderReranker(max_tokens=32)
+    long_passage = " ".join(["licence"] * 200)
+    assert short.score(QUESTION, [long_passage]) == short.score(QUESTION, [long_passage + " extra words beyond the cut"])
