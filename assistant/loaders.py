@@ -284,7 +284,22 @@ def _has_ruled_lines(page) -> bool:
         data = contents.get_data() if contents is not None else b""
     except Exception:  # an unreadable content stream: the text extraction already coped with it
         return False
-    return data.count(b" re") + data.count(b" l\n") + data.count(b" l ") >= MIN_RULE_OPERATORS
+    return draws_rules(data)
+
+
+# Strings shown on the page, "(...)" with escapes and "<hex>": their words are not operators.
+_PDF_STRINGS = re.compile(rb"\((?:\\.|[^\\()])*\)|<[0-9A-Fa-f\s]*>")
+# The path operators of lines and rectangles, as whole tokens.
+_RULE_OPERATORS = re.compile(rb"(?<=\s)(?:re|l)(?=\s|$)")
+
+
+def draws_rules(content: bytes) -> bool:
+    """Whether a page content stream draws at least MIN_RULE_OPERATORS lines or rectangles.
+
+    Counting the bytes " re" alone also counted every word starting with "re" in the page's text
+    ("(represents)"), which sent ordinary text pages through the slow table finder.
+    """
+    return len(_RULE_OPERATORS.findall(_PDF_STRINGS.sub(b" ", content))) >= MIN_RULE_OPERATORS
 
 
 def render_table_row(header: list[str], cells: list[str]) -> str:

@@ -126,3 +126,17 @@ def test_the_first_line_of_a_numbered_clause_is_not_a_heading(line):
 )
 def test_numbered_headings_stay_headings(line):
     assert heading_of(line) is not None
+
+
+def test_words_in_the_page_text_are_not_counted_as_drawn_rules():
+    from assistant.loaders import draws_rules
+
+    text = b"BT /F1 10 Tf 72 700 Td (the licensee represents and warrants l re) Tj [(re) -250 (l)] TJ ET\n" * 20
+    assert not draws_rules(text)
+
+
+def test_a_ruled_table_is_drawn_with_line_and_rectangle_operators():
+    from assistant.loaders import draws_rules
+
+    grid = b"".join(b"72 %d 400 20 re S\n72 %d m 472 %d l S\n" % (700 - 20 * i, 700 - 20 * i, 700 - 20 * i) for i in range(5))
+    assert draws_rules(grid)
