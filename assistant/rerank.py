@@ -27,6 +27,16 @@ def default_model_dir() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "models" / "data" / "reranker_en"
 
 
+def reranker_for(settings, threads: int | None = None) -> "CrossEncoderReranker":
+    """The cross-encoder the settings describe (word pieces read, threads, cache): the one way the
+    app, the CLI and the benchmarks make it, so a benchmark measures what users run."""
+    return CrossEncoderReranker(
+        max_tokens=settings.rerank_max_tokens,
+        threads=threads or settings.onnx_threads,
+        cache_dir=settings.model_cache_dir,
+    )
+
+
 class CrossEncoderReranker:
     """Scores (query, passage) pairs; higher logits mean more relevant."""
 

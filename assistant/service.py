@@ -10,7 +10,7 @@ from .decline import Decision, DeclinePolicy, Evidence
 from .documents import DocumentDirectory
 from .embeddings import embeddings_for
 from .lexical import ensure_lexical_index
-from .rerank import CrossEncoderReranker
+from .rerank import CrossEncoderReranker, reranker_for
 from .followup import Turn, needs_context, standalone_question
 from .glossary import Expansion, load_glossary, names_kind
 from .retrieval import HybridRetriever, Retrieval
@@ -39,7 +39,7 @@ class Assistant:
             raise EmptyStoreError(str(exc)) from exc
         self.embeddings = embeddings_for(self.settings)
         if self.settings.rerank and reranker is None:
-            reranker = CrossEncoderReranker(max_tokens=self.settings.rerank_max_tokens, threads=self.settings.onnx_threads, cache_dir=self.settings.model_cache_dir)
+            reranker = reranker_for(self.settings)
         self.reranker = reranker
         self.composer = AnswerComposer(self.embeddings, self.settings.contact, reranker if self.settings.rerank else None)
         self.glossary = load_glossary(self.settings.glossary)
@@ -52,7 +52,7 @@ class Assistant:
         if self.settings.llm != "none":
             from .generation import AnswerGenerator  # langchain's chat models: imported only when used
 
-            scorer = reranker or CrossEncoderReranker(max_tokens=self.settings.rerank_max_tokens, threads=self.settings.onnx_threads, cache_dir=self.settings.model_cache_dir)
+            scorer = reranker or reranker_for(self.settings)
             self.generator = AnswerGenerator(self.settings, scorer)
         self._lock = threading.Lock()
         self._load()

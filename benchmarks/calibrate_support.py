@@ -33,7 +33,7 @@ from assistant.config import load_settings  # noqa: E402
 from assistant.ingest import discover  # noqa: E402
 from assistant.loaders import DocumentError, load_document  # noqa: E402
 from assistant.prompting import passage_block  # noqa: E402
-from assistant.rerank import CrossEncoderReranker  # noqa: E402
+from assistant.rerank import reranker_for  # noqa: E402
 from assistant.schema import Citation  # noqa: E402
 from assistant.units import split_units  # noqa: E402
 
@@ -72,7 +72,7 @@ def main() -> int:
     by_source: dict[str, list] = {}
     for chunk in chunks:
         by_source.setdefault(chunk.source, []).append(chunk)
-    reranker = CrossEncoderReranker()
+    reranker = reranker_for(load_settings())
     groups: dict[str, list[float]] = {"copied": [], "shortened": [], "other document": [], "same document": []}
     candidates = [c for c in chunks if any(len(" ".join(u.parts).split()) >= MIN_WORDS for u in split_units(c.text, c.section))]
     for chunk in rng.sample(candidates, min(args.samples, len(candidates))):

@@ -19,10 +19,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from assistant.config import load_settings  # noqa: E402
 from assistant.embeddings import get_embeddings  # noqa: E402
 from assistant.lexical import LexicalIndex  # noqa: E402
 from assistant.loaders import load_markdown  # noqa: E402
-from assistant.rerank import CrossEncoderReranker  # noqa: E402
+from assistant.rerank import reranker_for  # noqa: E402
 
 ENGLISH = [
     "This policy applies to all employees of the company, including employees on probation and agency workers.",
@@ -63,7 +64,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "chinese-models.json"))
     args = parser.parse_args()
-    embeddings, reranker = get_embeddings(), CrossEncoderReranker()
+    embeddings, reranker = get_embeddings(), reranker_for(load_settings())
     passages = {"zh": chinese_sections(), "en": ENGLISH}
     assert len(passages["zh"]) == len(ENGLISH) == 5
 

@@ -150,15 +150,16 @@ def part_query(workdir: Path, limit: int) -> dict:
 
 
 def query_times(sets: list[tuple[str, Path, list[Path]]], limit: int) -> dict:
-    from assistant.rerank import CrossEncoderReranker
+    from assistant.rerank import reranker_for
     from assistant.service import Assistant
 
     result = {}
-    reranker = CrossEncoderReranker()
+    reranker = None
     for name, store, files in sets:
         asked = [q for f in files for q in questions(f)][:limit]
         for rerank in (True, False):
             settings = replace(settings_for(store, ROOT / "corpus"), rerank=rerank)
+            reranker = reranker or reranker_for(settings)
             assistant = Assistant(settings, reranker=reranker if rerank else None)
             assistant.ask(asked[0])  # warm: first-call allocations are start-up, not query time
             retrieval, full = [], []
@@ -186,7 +187,7 @@ def part_concurrency(workdir: Path) -> dict:
     of the same list: throughput over the whole batch, latency per question."""
     import threading
 
-    from assistant.rerank import CrossEncoderReranker
+    from assistant.rerank import reranker_for
     from assistant.service import Assistant
 
     store = workdir / "store-cuad"
@@ -195,7 +196,7 @@ def part_concurrency(workdir: Path) -> dict:
     assistants = {}
     for threads in (2, 1):
         settings = replace(settings_for(store, ROOT / "corpus"), onnx_threads=threads)
-        assistants[threads] = Assistant(settings, reranker=CrossEncoderReranker(threads=threads))
+        assistants[threads] = Assistant(settings, reranker=reranker_for(settings, threads))
         assistants[threads].ask(asked[0])  # warm
     # One asker, the two settings taking turns question by question, so that a change in the other
     # jobs' load falls on both alike: the single-asker cost (or gain) of 1 ONNX thread.
@@ -357,7 +358,7 @@ def part_scale_query(args: argparse.Namespace) -> dict:
 def part_scale_quality(args: argparse.Namespace) -> dict:
     """hit@5 and MRR of the same questions on the 100k store and on the 4k CUAD store."""
     from assistant.evaluation import evaluate, read_gold
-    from assistant.rerank import CrossEncoderReranker
+    from assistant.rerank import reranker_for
     from assistant.service import Assistant
 
     corpus, store, _ = scale_paths(args)
@@ -365,7 +366,7 @@ def part_scale_quality(args: argparse.Namespace) -> dict:
         "cuad_dev": read_gold(CUAD / "questions-dev.jsonl"),
         "cuad_heldout": [q for q in read_gold(ROOT / "eval" / "cuad-questions.jsonl") if q.split == "heldout"],
     }
-    reranker = CrossEncoderReranker()
+    reranker = reranker_for(settings_for(args.workdir / "store-cuad", ROOT / "corpus"))
     result = {}
     for label, path in (("4k", args.workdir / "store-cuad"), ("100k", store)):
         assistant = Assistant(settings_for(path, ROOT / "corpus"), reranker=reranker)

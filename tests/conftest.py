@@ -33,10 +33,11 @@ def embeddings():
 
 
 @pytest.fixture(scope="session")
-def reranker():
-    from assistant.rerank import CrossEncoderReranker
+def reranker(tmp_path_factory):
+    """The cross-encoder as the default settings make it for users (word pieces, threads)."""
+    from assistant.rerank import reranker_for
 
-    return CrossEncoderReranker()
+    return reranker_for(replace(load_settings(), model_cache_dir=tmp_path_factory.mktemp("model-cache")))
 
 
 def make_settings(store: Path, corpus: Path = CORPUS, **overrides):
