@@ -27,6 +27,10 @@ _CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-zA-Z0-9&-]{2,}|[A-Z]{3,
 # When a question names documents, this share of the reranked candidates comes from inside them
 # (found by the question's other words); the rest from the whole store, in case the name misled.
 NAMED_SHARE = 0.67
+# Candidates the cross-encoder reads per source asked for, when more sources are asked for than the
+# default pool serves: one passage per page and no near-duplicates drop about a third of a pool,
+# and with 16 candidates k=10 (the app's slider maximum) left 9 sources.
+POOL_PER_SOURCE = 2
 
 
 @dataclass
@@ -125,7 +129,7 @@ class HybridRetriever:
             vector = focus_vector = self.embeddings.embed_query(question)
 
         general = self._candidates(question, vector, allowed, n, found)
-        pool_size = max(self.settings.rerank_candidates, k) if self.reranker is not None else n
+        pool_size = max(self.settings.rerank_candidates, POOL_PER_SOURCE * k) if self.reranker is not None else n
         if named.sources:
             inside = self._candidates(focus, focus_vector, set(named.sources), n, found)
             ranked = _merge(inside, general, pool_size, NAMED_SHARE)
