@@ -209,6 +209,18 @@ def copy_small_corpus(root: Path) -> Path:
     return root
 
 
+def ingest_small_corpus(root: Path):
+    """The three-document corpus copied under ``root`` and ingested into ``root / "store"``: its
+    settings and corpus folder."""
+    from assistant.ingest import Ingestor
+
+    corpus = copy_small_corpus(root / "corpus")
+    settings = make_settings(root / "store", corpus)
+    report = Ingestor(settings).run(corpus)
+    assert not report.failed and report.added
+    return settings, corpus
+
+
 @pytest.fixture
 def small_corpus(tmp_path) -> Path:
     """Three real documents from the sample corpus in a fresh folder."""

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from .conftest import copy_small_corpus, make_settings
+from .conftest import ingest_small_corpus
 from .test_cli import run
 
 HEAVY_MODULES = ("torch", "transformers", "sentence_transformers", "langchain_huggingface")
@@ -17,13 +17,7 @@ HEAVY_MODULES = ("torch", "transformers", "sentence_transformers", "langchain_hu
 
 @pytest.fixture(scope="module")
 def small_store(tmp_path_factory):
-    from assistant.ingest import Ingestor
-
-    root = tmp_path_factory.mktemp("stdin")
-    corpus = copy_small_corpus(root / "corpus")
-    settings = make_settings(root / "store", corpus)
-    report = Ingestor(settings).run(corpus)
-    assert not report.failed and report.added
+    settings, _ = ingest_small_corpus(tmp_path_factory.mktemp("stdin"))
     return settings.store_dir
 
 

@@ -13,7 +13,7 @@ import pytest
 from assistant.ingest import Ingestor
 from assistant.service import Assistant
 
-from .conftest import copy_small_corpus, make_settings
+from .conftest import ingest_small_corpus
 
 QUESTIONS = [
     "Can I put our code on GitHub?",
@@ -41,12 +41,7 @@ def ask_together(assistant: Assistant, questions: list[str]) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def small_store(tmp_path_factory):
-    root = tmp_path_factory.mktemp("concurrency")
-    corpus = copy_small_corpus(root / "corpus")
-    settings = make_settings(root / "store", corpus)
-    report = Ingestor(settings).run(corpus)
-    assert not report.failed
-    return settings, corpus
+    return ingest_small_corpus(tmp_path_factory.mktemp("concurrency"))
 
 
 def test_eight_threads_get_the_answers_that_asking_one_by_one_gives(small_store, reranker):
@@ -63,9 +58,7 @@ def test_eight_threads_get_the_answers_that_asking_one_by_one_gives(small_store,
 
 
 def test_an_ingest_during_concurrent_questions_fails_none_and_is_seen_afterwards(tmp_path, reranker):
-    corpus = copy_small_corpus(tmp_path / "corpus")
-    settings = make_settings(tmp_path / "store", corpus)
-    Ingestor(settings).run(corpus)
+    settings, corpus = ingest_small_corpus(tmp_path)
     assistant = Assistant(settings, reranker=reranker)
     before = assistant.fingerprint
     (corpus / "lectures" / "badge-policy.md").write_text(
