@@ -147,6 +147,25 @@ def wait_for_log(database_url: str, condition, timeout: float = 60.0):
         log.close()
 
 
+def show_page_picture(source) -> None:
+    """Switch the source's page picture on and wait for it. Once in a full-suite run the toggle's
+    click was lost in a rerun (the switch stayed off, no picture in 300 s): click only while the
+    switch is off, so a late click is never undone by a second one."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    switch = source.locator("input[type='checkbox']").first
+    image = source.locator("[data-testid='stImage'] img")
+    for _ in range(3):
+        if not switch.is_checked():
+            source.get_by_text("Show the page").click()
+        try:
+            image.wait_for(timeout=60_000)
+            return
+        except PlaywrightTimeoutError:
+            continue
+    image.wait_for(timeout=SLOW)
+
+
 def test_staff_legal_and_admin_walk_through(browser, app_url, walk_env, tmp_path):
     database = walk_env["ASSISTANT_DATABASE_URL"]
 
@@ -162,8 +181,7 @@ def test_staff_legal_and_admin_walk_through(browser, app_url, walk_env, tmp_path
     assert re.search(r"\[\d+\]", answer)
     first_source = staff.locator("[data-testid='stExpander']").first
     first_source.locator("summary").click()
-    first_source.get_by_text("Show the page").click()
-    first_source.locator("[data-testid='stImage'] img").wait_for(timeout=SLOW)
+    show_page_picture(first_source)
     screenshot(staff, "app-chat.png")
     staff.locator("[data-testid='stFeedback'] button").nth(1).click()  # thumbs down
     staff.get_by_label("Comment (optional)").wait_for(timeout=SLOW)
