@@ -76,7 +76,7 @@ class LexicalIndex:
         self.fingerprint = fingerprint
         self._retriever = retriever
         self.vocabulary: set[str] = set(retriever.vocab_dict) if retriever is not None else set()
-        self._token_sources: dict[str, frozenset[str]] = {}
+        self._source_df: dict[str, int] = {}
 
     @classmethod
     def build(cls, ids: list[str], texts: list[str], fingerprint: str, sources: list[str]) -> "LexicalIndex":
@@ -122,23 +122,19 @@ class LexicalIndex:
     def document_frequency(self, token: str) -> int:
         """How many distinct sources contain an (already tokenized) word: a word that names a
         document is one that few documents use at all."""
-        return len(self.sources_with(token))
-
-    def sources_with(self, token: str) -> frozenset[str]:
-        """The sources whose chunks contain an (already tokenized) word anywhere."""
-        cached = self._token_sources.get(token)
+        cached = self._source_df.get(token)
         if cached is not None:
             return cached
         column = self._retriever.vocab_dict.get(token) if self._retriever is not None else None
-        found: frozenset[str] = frozenset()
+        count = 0
         if column is not None:
             scores = self._retriever.scores
             indptr = scores["indptr"]
             if column + 1 < len(indptr):
                 rows = scores["indices"][indptr[column] : indptr[column + 1]]
-                found = frozenset(self.sources[int(r)] for r in rows)
-        self._token_sources[token] = found
-        return found
+                count = len({self.sources[int(r)] for r in rows})
+        self._source_df[token] = count
+        return count
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -50,7 +50,7 @@ class CrossEncoderReranker:
     def __init__(
         self,
         model_dir: Path | None = None,
-        max_tokens: int = 256,
+        max_tokens: int = 160,  # the settings' default (config.py gives the reason)
         threads: int = 2,
         batch_size: int = BATCH_SIZE,
         cache_dir: Path | None = None,
@@ -113,24 +113,27 @@ def _session(model_file: Path, threads: int, cache_dir: Path | None):
     """
     import onnxruntime as ort
 
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
+    def options_for(level=ort.GraphOptimizationLevel.ORT_ENABLE_ALL):
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = level
+        return options
+
+    options = options_for()
     if cache_dir is None:
         return ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
     optimised = cache_dir / f"reranker-{MODEL_SHA256[:16]}-ort{ort.__version__}.onnx"
     if optimised.is_file():
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
         try:
-            return ort.InferenceSession(str(optimised), options, providers=["CPUExecutionProvider"])
+            return ort.InferenceSession(
+                str(optimised), options_for(ort.GraphOptimizationLevel.ORT_DISABLE_ALL), providers=["CPUExecutionProvider"]
+            )
         except Exception:  # noqa: BLE001 - a damaged cache file is rebuilt from the checked model
             optimised.unlink(missing_ok=True)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
     cache_dir.mkdir(parents=True, exist_ok=True)
     staged = optimised.with_name(f"{optimised.name}.tmp{os.getpid()}")
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+    options = options_for(ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED)
     options.optimized_model_filepath = str(staged)
     session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
     os.replace(staged, optimised)  # whole or absent: a crash mid-write leaves only the temp file
