@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from .lexical import LexicalIndex, tokenize
 from .store import DocumentRecord
 
+_POSSESSIVE = re.compile(r"['’]s?$")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9&'.-]*[A-Za-z0-9]|[A-Z]")
 
 
@@ -136,6 +137,43 @@ class DocumentDirectory:
         chosen = {s for s, v in scores.items() if v >= 0.7 * best}
         words = sorted({w for s in chosen for w in matched_words[s]})
         return NamedDocuments(frozenset(chosen), tuple(words))
+
+    def focus(self, question: str, named: NamedDocuments) -> str:
+        """The question without the words that say which document it is about, so that within
+        the named documents the clause is matched on what is asked: the matched name words and
+        the words of the documents' titles that follow them ("the DataCall Technologies content
+        license" leaves "the"). Read as part of the question, "content license" or "intellectual
+        property agreement" draws the cross-encoder to the licence grant, not to the governing-law
+        clause that was asked for. The last title word stays as the phrase's head noun ("the
+        Arconic Rolled Products trademark license agreement" leaves "the agreement"), so the
+        question still reads as one. A possessive ends the name ("WebMD's trademarks" keeps
+        "trademarks"); a title word elsewhere in the question is kept."""
+        if not named.sources:
+            return question
+        matched = set(named.matched)
+        title = set().union(*(tokenize([self.records[s].title])[0] for s in named.sources if s in self.records))
+        words = question.split()
+        tokens = [set(t) for t in tokenize(words)]
+        drop = [bool(t & matched) for t in tokens]
+        i = 0
+        while i < len(words):
+            if not drop[i] or (i + 1 < len(words) and drop[i + 1]):
+                i += 1
+                continue  # extend from the end of each run of name words
+            j = i + 1
+            while j < len(words) and not _POSSESSIVE.search(words[j - 1]):
+                if tokens[j] and tokens[j] <= title:
+                    drop[j] = True
+                elif not tokens[j] and j + 1 < len(words) and tokens[j + 1] and tokens[j + 1] <= title:
+                    drop[j] = True  # a function word inside the title ("license and management agreement")
+                else:
+                    break
+                j += 1
+            if j > i + 1:
+                drop[j - 1] = False  # the head noun of "<name> <title words>"
+            i = j
+        kept = [w for w, d in zip(words, drop) if not d]
+        return " ".join(kept) or question
 
 
 def _name_tokens(record: DocumentRecord) -> set[str]:

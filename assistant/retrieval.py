@@ -122,7 +122,7 @@ class HybridRetriever:
         named = self.directory.named_in(question, allowed)
         n = max(self.settings.candidates, k)
         # Inside named documents their names no longer discriminate: search those with the rest.
-        focus = (strip_words(question, set(named.matched)) or question) if named.sources else question
+        focus = self.directory.focus(question, named)
         if focus != question:
             vector, focus_vector = self.embeddings.embed_documents([question, focus])  # one batch
         else:
@@ -168,9 +168,3 @@ def _merge(inside: list[str], general: list[str], size: int, share: float) -> li
         if chunk_id not in merged:
             merged.append(chunk_id)
     return merged
-
-
-def strip_words(question: str, tokens: set[str]) -> str:
-    """The question without the words whose tokens are in ``tokens``."""
-    kept = [w for w in question.split() if not (set(tokenize([w])[0]) & tokens)]
-    return " ".join(kept)

@@ -29,7 +29,7 @@ from calibrate_refusal import tune_questions  # noqa: E402
 
 GRID = {
     "unmatched_name_penalty": [0.0, 1.0, 2.0, 3.0],
-    "named_prior_logits": [0.0, 1.0, 2.0],
+    "named_prior_logits": [0.0, 1.0, 2.0, 3.0],
     "kind_match_logits": [2.0, 3.0, 4.0, 5.0],
     "dense_logits_per_tenth": [0.0, 0.5, 1.0, 1.5, 2.0, 3.0],
 }

@@ -46,6 +46,14 @@ def test_a_named_document_raises_confidence_by_its_prior():
     assert policy.confidence(Evidence(True, best_unit=0.0, named_document=True)) == pytest.approx(sigmoid(1.0))
 
 
+def test_by_default_a_named_document_answers_a_clause_the_cross_encoder_scores_at_minus_three():
+    """The default prior (3 logits) offsets what the document's words in the question used to add:
+    a governing-law clause scored -3 against "Which country's laws apply to the license?"."""
+    clause = Evidence(True, best_unit=-3.0, named_document=True)
+    assert DeclinePolicy().decide(clause).answer
+    assert not DeclinePolicy().decide(Evidence(True, best_unit=-3.0)).answer
+
+
 def test_without_the_reranker_the_dense_threshold_applies():
     policy = DeclinePolicy(min_dense_similarity=0.6)
     assert policy.decide(Evidence(False, best_unit=0.61)).answer

@@ -44,3 +44,24 @@ def test_common_words_in_lower_case_name_nothing():
 
 def test_a_distinctive_name_still_names_its_document():
     assert directory().named_in("Who owns improvements under the Acme licence?").sources == {"acme.pdf"}
+
+
+def focus(question: str) -> str:
+    d = directory()
+    return d.focus(question, d.named_in(question))
+
+
+def test_the_focus_drops_the_name_and_the_title_words_that_follow_it_but_their_head_noun():
+    assert focus("Is the Global Technologies Group content license governed by Florida law?") == "Is the license governed by Florida law?"
+
+
+def test_the_focus_keeps_what_is_asked_after_a_possessive_name():
+    assert focus("Must Acme's license fees be paid monthly?") == "Must license fees be paid monthly?"
+
+
+def test_the_focus_keeps_title_words_away_from_the_name():
+    assert focus("Under the Acme agreement, may the license be assigned?") == "Under the agreement, may the license be assigned?"
+
+
+def test_the_focus_of_a_question_naming_no_document_is_the_question():
+    assert focus("Which law governs the licences?") == "Which law governs the licences?"
