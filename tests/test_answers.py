@@ -134,6 +134,8 @@ STATES_THE_RULE = {
     "We received a letter accusing our magnets of infringing a patent. What do I have to do with it?": ["24 hours"],
     "What bonus do I get when my Chinese invention patent is granted?": ["6,000"],
     "I came up with a better furnace tray design during my night shift. Is the idea mine or the company's?": ["service invention"],
+    # The situation first, the question last: found only when the last sentence is read alone too.
+    "I don't agree with how the inventor shares were split. How long do I have to appeal?": ["15 days"],
 }
 
 
