@@ -21,8 +21,6 @@ from .units import Unit, normalise, split_units
 # Citation-like markers inside document text ("[3]", "[12]") would read as this product's own
 # citations of another passage once copied into an answer: they are shown as "(3)".
 _DOCUMENT_MARKER = re.compile(r"\[(\d{1,3})\]")
-_QUESTION_BOUNDARY = re.compile(r"[.?!]+ ")
-_SHORT_ABBREVIATIONS = {"no", "nos", "art", "sec", "para", "dr", "mr", "mrs", "ms", "st", "vs", "inc", "ltd", "co", "corp"}
 
 
 @dataclass(frozen=True)
@@ -63,14 +61,6 @@ class SelectionPolicy:
     # A unit that names the kind of a product the question names ("consumer messaging apps" for
     # "WeChat") states the rule about it, which the cross-encoder, not knowing the brand, underrates.
     kind_match_bonus: float = 3.0
-    # Staff often give the situation first and ask last ("I don't agree with how the inventor
-    # shares were split. How long do I have to appeal?"); the cross-encoder, trained on one-line
-    # search queries, then matches the situation, not the question. With this on, a unit's score is
-    # the better of its scores against the whole question and against its last sentence alone.
-    # On the tuning sets: 5 more of the 40 staff-phrased questions answered (4 of them on a gold
-    # page), sample corpus gold hit@5 0.961 -> 0.980 and fact recall 0.745 -> 0.765, every
-    # out-of-scope question still declined. Cross-encoder only (the dense path is calibrated alone).
-    read_question_alone: bool = True
     # A unit the cross-encoder scores at least this high is relevant in itself (log-odds 0: even
     # odds), enough to support the best unit or to keep superseded versions out of the answer.
     relevant: float = 0.0
@@ -78,26 +68,6 @@ class SelectionPolicy:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def question_sentence(question: str) -> str | None:
-    """The sentence that asks (the last one ending in "?", else the last), or None when the
-    question is one sentence.
-
-    Typed questions do not follow the documents' capitalisation ("... of the reward. how does the
-    money get split?"), so any [.?!] followed by a space ends a sentence, unless the word before it
-    is an abbreviation with a dot inside or a short one ("U.S.", "e.g.", "No.")."""
-    question = " ".join(question.split())
-    starts = [0]
-    for match in _QUESTION_BOUNDARY.finditer(question):
-        word = question[: match.start() + 1].rsplit(" ", 1)[-1]
-        if match.end() < len(question) and not ("." in word[:-1] or word.lower().rstrip(".") in _SHORT_ABBREVIATIONS):
-            starts.append(match.end())
-    if len(starts) == 1:
-        return None
-    sentences = [question[a:b].strip() for a, b in zip(starts, starts[1:] + [len(question)])]
-    asked = [s for s in sentences if s.endswith("?")]
-    return asked[-1] if asked else sentences[-1]
 
 
 def verify_citations(parts: list[tuple[str, int]], citations: list[Citation]) -> list[tuple[str, int]]:
@@ -148,10 +118,7 @@ class AnswerComposer:
             return []
         texts = [unit.match for unit, _ in candidates]
         if reranked and self.reranker is not None:
-            scores = self.reranker.score(query, texts)
-            asked = question_sentence(query) if self.policy.read_question_alone else None
-            if asked:
-                scores = [max(a, b) for a, b in zip(scores, self.reranker.score(asked, texts))]
+            scores = self.reranker.score_question(query, texts)
         else:
             vectors = np.array(self.embeddings.embed_documents(texts))
             vector = query_vector if query_vector is not None else self.embeddings.embed_query(query)

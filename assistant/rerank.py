@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 from pathlib import Path
 
 import numpy as np
 
 from .loaders import sha256_file
+
+_QUESTION_BOUNDARY = re.compile(r"[.?!]+ ")
+_SHORT_ABBREVIATIONS = {"no", "nos", "art", "sec", "para", "dr", "mr", "mrs", "ms", "st", "vs", "inc", "ltd", "co", "corp"}
 
 MODEL_SHA256 = "1225ccd6afd0f1b43a1b08bf67cd1cb68c05aafb443e9d8450015b8b3837ffd1"
 
@@ -37,6 +41,26 @@ def reranker_for(settings, threads: int | None = None) -> "CrossEncoderReranker"
     )
 
 
+def question_sentence(question: str) -> str | None:
+    """The sentence that asks (the last one ending in "?", else the last), or None when the
+    question is one sentence.
+
+    Typed questions do not follow the documents' capitalisation ("... of the reward. how does the
+    money get split?"), so any [.?!] followed by a space ends a sentence, unless the word before it
+    is an abbreviation with a dot inside or a short one ("U.S.", "e.g.", "No.")."""
+    question = " ".join(question.split())
+    starts = [0]
+    for match in _QUESTION_BOUNDARY.finditer(question):
+        word = question[: match.start() + 1].rsplit(" ", 1)[-1]
+        if match.end() < len(question) and not ("." in word[:-1] or word.lower().rstrip(".") in _SHORT_ABBREVIATIONS):
+            starts.append(match.end())
+    if len(starts) == 1:
+        return None
+    sentences = [question[a:b].strip() for a, b in zip(starts, starts[1:] + [len(question)])]
+    asked = [s for s in sentences if s.endswith("?")]
+    return asked[-1] if asked else sentences[-1]
+
+
 class CrossEncoderReranker:
     """Scores (query, passage) pairs; higher logits mean more relevant."""
 
@@ -54,6 +78,7 @@ class CrossEncoderReranker:
         threads: int = 2,
         batch_size: int = BATCH_SIZE,
         cache_dir: Path | None = None,
+        read_asking_sentence: bool = True,
     ):
         from tokenizers import Tokenizer
 
@@ -67,6 +92,15 @@ class CrossEncoderReranker:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self.batch_size = batch_size
+        # Staff often give the situation first and ask last ("I don't agree with how the inventor
+        # shares were split. How long do I have to appeal?"); the model, trained on one-line search
+        # queries, then matches the situation, not the question. With this on, score_question also
+        # reads the asking sentence alone and keeps the better logit. On the tuning sets (passages
+        # and answer units): 40 staff-phrased questions answered 0.312 -> 0.531, hit@5 0.281 ->
+        # 0.438, fact recall 0.062 -> 0.125; sample corpus gold hit@5 0.961 -> 0.980, fact recall
+        # 0.745 -> 0.784; CUAD unchanged; every out-of-scope question still declined. It costs a
+        # second pass only for questions of several sentences.
+        self.read_asking_sentence = read_asking_sentence
         self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
         # "longest_first": a pasted email as the question is cut too, not only the passage (which
         # "only_second" requires to be long enough to absorb the whole overflow).
@@ -74,6 +108,15 @@ class CrossEncoderReranker:
         self.tokenizer.no_padding()  # padded per batch in score(), to that batch's longest pair
         self.session = _session(model_file, threads, Path(cache_dir) if cache_dir else None)
         self._inputs = {i.name for i in self.session.get_inputs()}
+
+    def score_question(self, question: str, passages: list[str]) -> list[float]:
+        """One logit per passage for a question as people ask it: the better of the whole
+        question's and its asking sentence's (:func:`question_sentence`), when it has several."""
+        logits = self.score(question, passages)
+        asked = question_sentence(question) if self.read_asking_sentence else None
+        if not asked or not passages:
+            return logits
+        return [max(a, b) for a, b in zip(logits, self.score(asked, passages))]
 
     def score(self, query: str, passages: list[str]) -> list[float]:
         """One logit per passage, in the order given.

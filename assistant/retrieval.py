@@ -153,7 +153,7 @@ class HybridRetriever:
         reranked = self.reranker is not None and bool(passages)
         if reranked:
             passages = passages[:pool_size]  # only reranked passages are ranked and shown
-            for passage, logit in zip(passages, self.reranker.score(focus, [p.text for p in passages])):
+            for passage, logit in zip(passages, self.reranker.score_question(focus, [p.text for p in passages])):
                 passage.rerank = logit
         chosen = self.policy.select(self.policy.rank(passages), k)
         return Retrieval(question, chosen, named, reranked, self.names_in(question), focus, focus_vector)

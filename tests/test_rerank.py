@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.rerank import question_sentence
+
 QUESTION = "Who owns an invention made during working hours?"
 RELEVANT = "An invention made by an employee while performing the duties of the job is a service invention and belongs to the Company."
 OTHERS = [
@@ -74,3 +76,40 @@ def test_pairs_are_cut_to_max_tokens():
     short = CrossEncoderReranker(max_tokens=32)
     long_passage = " ".join(["licence"] * 200)
     assert short.score(QUESTION, [long_passage]) == short.score(QUESTION, [long_passage + " extra words beyond the cut"])
+
+
+@pytest.mark.parametrize(
+    "question, asked",
+    [
+        ("I don't agree with how the shares were split. How long do I have to appeal?", "How long do I have to appeal?"),
+        ("we never agreed who gets what % of the reward. how does the money get split?", "how does the money get split?"),
+        ("Can I sign it? There is nothing in the contract.", "Can I sign it?"),
+        ("We met Acme Inc. yesterday. Can we sign?", "Can we sign?"),
+        ("What do I get when my U.S. patent issues?", None),
+        ("Under Art. 6, who owns it?", None),
+        ("so I get no bonus at all??", None),
+    ],
+)
+def test_the_sentence_that_asks_is_read_from_a_question_of_several(question, asked):
+    assert question_sentence(question) == asked
+
+
+APPEAL = "I don't agree with how the inventor shares were split. How long do I have to appeal?"
+APPEAL_RULE = "An appeal is lodged on Form IP-06 within 15 days of receiving the written decision."
+DISPUTE_RULE = "Inventorship disputes are raised with the IP Office, which decides within 30 days."
+
+
+def test_a_question_of_several_sentences_scores_the_better_of_both_readings(reranker):
+    whole = reranker.score(APPEAL, [APPEAL_RULE, DISPUTE_RULE])
+    asked = reranker.score("How long do I have to appeal?", [APPEAL_RULE, DISPUTE_RULE])
+    assert reranker.score_question(APPEAL, [APPEAL_RULE, DISPUTE_RULE]) == [max(a, b) for a, b in zip(whole, asked)]
+
+
+def test_a_one_sentence_question_is_read_once(reranker):
+    question = "How long do I have to appeal?"
+    assert reranker.score_question(question, [APPEAL_RULE]) == reranker.score(question, [APPEAL_RULE])
+
+
+def test_reading_the_asking_sentence_can_be_switched_off(reranker, monkeypatch):
+    monkeypatch.setattr(reranker, "read_asking_sentence", False)
+    assert reranker.score_question(APPEAL, [APPEAL_RULE]) == reranker.score(APPEAL, [APPEAL_RULE])

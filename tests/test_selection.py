@@ -1,9 +1,7 @@
 """Choosing the answer: the unit that states the rule, its company, and what stays out."""
 from __future__ import annotations
 
-import pytest
-
-from assistant.answer import AnswerComposer, ScoredUnit, SelectionPolicy, question_sentence
+from assistant.answer import AnswerComposer, ScoredUnit, SelectionPolicy
 from assistant.schema import Passage
 from assistant.units import Unit
 
@@ -75,18 +73,3 @@ def test_a_question_naming_a_document_is_answered_from_it():
     scored = [ScoredUnit(unit("Other: audits once a year."), 1, 2.0), ScoredUnit(unit("Named: audits once per Calendar Year."), 2, -1.0)]
     assert [s.unit.text for s in select(scored, passages).units] == ["Named: audits once per Calendar Year."]
 
-
-@pytest.mark.parametrize(
-    "question, asked",
-    [
-        ("I don't agree with how the shares were split. How long do I have to appeal?", "How long do I have to appeal?"),
-        ("we never agreed who gets what % of the reward. how does the money get split?", "how does the money get split?"),
-        ("Can I sign it? There is nothing in the contract.", "Can I sign it?"),
-        ("We met Acme Inc. yesterday. Can we sign?", "Can we sign?"),
-        ("What do I get when my U.S. patent issues?", None),
-        ("Under Art. 6, who owns it?", None),
-        ("so I get no bonus at all??", None),
-    ],
-)
-def test_the_sentence_that_asks_is_read_from_a_question_of_several(question, asked):
-    assert question_sentence(question) == asked
