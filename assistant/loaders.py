@@ -321,23 +321,32 @@ def _with_table_rows(path: Path, texts: list[str], pages: list[int]) -> list[str
     import pdfplumber
 
     texts = list(texts)
-    try:
-        pdf = pdfplumber.open(str(path))
-    except Exception:  # the table finder is an improvement, never a reason to fail a file
-        return texts
-    with pdf:
-        for number in pages:
-            try:
-                tables = [t.extract() for t in pdf.pages[number - 1].find_tables()]
-            except Exception:
-                continue
-            lines = texts[number - 1].splitlines()
-            for rows in tables:
-                rows = [[c or "" for c in row] for row in rows if row and any(row)]
-                if len(rows) < 2 or max(len(r) for r in rows) < 2:
+    # The table finder is an improvement, never a reason to fail a file: a damaged file that pypdf
+    # reads may still break pdfplumber anywhere, even in close(), which parses every page again.
+    # So the file is opened here (and always closed here), and pdfplumber's close is best effort.
+    with open(path, "rb") as stream:
+        try:
+            pdf = pdfplumber.open(stream)
+        except Exception:
+            return texts
+        try:
+            for number in pages:
+                try:
+                    tables = [t.extract() for t in pdf.pages[number - 1].find_tables()]
+                except Exception:
                     continue
-                lines = _replace_table(lines, rows)
-            texts[number - 1] = "\n".join(lines)
+                lines = texts[number - 1].splitlines()
+                for rows in tables:
+                    rows = [[c or "" for c in row] for row in rows if row and any(row)]
+                    if len(rows) < 2 or max(len(r) for r in rows) < 2:
+                        continue
+                    lines = _replace_table(lines, rows)
+                texts[number - 1] = "\n".join(lines)
+        finally:
+            try:
+                pdf.close()
+            except Exception:
+                pass
     return texts
 
 
