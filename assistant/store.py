@@ -36,6 +36,24 @@ from .config import Settings
 from .schema import Chunk
 
 _CHROMA_MAX_BATCH = 1000
+# Records per get() when reading a whole collection. Chroma 1.5's local store binds one SQLite
+# variable per record it returns with metadata, and SQLite allows 32,766: an unpaged get() of the
+# 100k-chunk benchmark store failed with "too many SQL variables" (chroma-core/chroma#7687).
+_CHROMA_GET_PAGE = 10_000
+
+
+def _get_all(collection, include: list[str], where: dict | None = None) -> dict:
+    """collection.get() of every matching record, read a page at a time; the same keys as get()."""
+    merged: dict[str, list] = {"ids": [], **{key: [] for key in include}}
+    offset = 0
+    while True:
+        page = collection.get(where=where, include=include, limit=_CHROMA_GET_PAGE, offset=offset)
+        merged["ids"].extend(page["ids"])
+        for key in include:
+            merged[key].extend(page[key] or [])
+        if len(page["ids"]) < _CHROMA_GET_PAGE:
+            return merged
+        offset += _CHROMA_GET_PAGE
 
 
 @dataclass(frozen=True)
@@ -153,7 +171,7 @@ class ChunkStore:
     # -------------------------------------------------------------- documents
 
     def document_records(self) -> dict[str, DocumentRecord]:
-        result = self.documents.get(include=["metadatas"])
+        result = _get_all(self.documents, ["metadatas"])
         records = {}
         for meta in result["metadatas"] or []:
             record = DocumentRecord(**{k: meta.get(k, _missing_value(k, f.default)) for k, f in DocumentRecord.__dataclass_fields__.items()})
@@ -196,7 +214,7 @@ class ChunkStore:
 
     def chunk_ids(self, source: str) -> set[str]:
         """Ids of the chunks a document has in the store."""
-        return set(self.chunks.get(where={"source": source}, include=[])["ids"])
+        return set(_get_all(self.chunks, [], where={"source": source})["ids"])
 
     def delete_chunks(self, ids: list[str]) -> None:
         self._unseal()
@@ -205,7 +223,7 @@ class ChunkStore:
 
     def chunk_ids_by_source(self) -> dict[str, set[str]]:
         """The ids of each source's chunks in the store."""
-        result = self.chunks.get(include=["metadatas"])
+        result = _get_all(self.chunks, ["metadatas"])
         found: dict[str, set[str]] = {}
         for chunk_id, meta in zip(result["ids"], result["metadatas"] or []):
             found.setdefault(meta["source"], set()).add(chunk_id)
@@ -214,7 +232,7 @@ class ChunkStore:
     def chunk_sources(self) -> dict[str, int]:
         """How many chunks each source has in the store."""
         counts: dict[str, int] = {}
-        for meta in self.chunks.get(include=["metadatas"])["metadatas"] or []:
+        for meta in _get_all(self.chunks, ["metadatas"])["metadatas"]:
             counts[meta["source"]] = counts.get(meta["source"], 0) + 1
         return counts
 
@@ -222,7 +240,7 @@ class ChunkStore:
         """Ids, indexed texts and metadata of every chunk whose document is complete (has a
         record), for building the BM25 index; chunks of an unfinished ingest are left out."""
         complete = set(self.document_records())
-        result = self.chunks.get(include=["documents", "metadatas"])
+        result = _get_all(self.chunks, ["documents", "metadatas"])
         order = sorted(
             (i for i in range(len(result["ids"])) if result["metadatas"][i]["source"] in complete),
             key=lambda i: result["ids"][i],

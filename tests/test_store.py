@@ -62,3 +62,21 @@ def test_the_next_ingest_seals_the_store_again(ingested):
     store = ChunkStore(ingested)
     assert report.added == [VICTIM]
     assert store.fingerprint() == store.computed_fingerprint()
+
+
+def test_whole_collection_reads_come_in_pages_and_miss_nothing(ingested, monkeypatch):
+    """Chroma's local store fails an unpaged get() above 32,766 records; reads of the whole
+    collection page through it. A page of 2 makes every read here take several pages."""
+    import assistant.store as store_module
+
+    store = ChunkStore(ingested)
+    whole = store.chunks.get(include=["documents", "metadatas"])
+    monkeypatch.setattr(store_module, "_CHROMA_GET_PAGE", 2)
+    ids, texts, metadatas = store.all_chunks()
+    assert len(whole["ids"]) > 4
+    assert sorted(ids) == sorted(whole["ids"]) and len(set(ids)) == len(ids)
+    by_id = dict(zip(whole["ids"], whole["documents"]))
+    assert all(by_id[i] == t for i, t in zip(ids, texts))
+    assert sum(store.chunk_sources().values()) == len(whole["ids"])
+    assert set(store.document_records()) == {m["source"] for m in metadatas}
+    assert {i for found in store.chunk_ids_by_source().values() for i in found} == set(whole["ids"])
