@@ -116,6 +116,7 @@ FUZZ = settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check
 @example(edits=[], cut=0)  # the first 16 bytes only
 @example(edits=[(9, 0)], cut=len(SEED_PDF))
 @example(edits=[(353, 1)], cut=30052)  # pypdf reads it; pdfplumber's close() fails on the page tree
+@example(edits=[(216, 1)], cut=30052)  # a page refers to itself: pypdf's LimitReachedError, not a PdfReadError
 def test_a_mutated_pdf_loads_or_is_reported(tmp_path, edits, cut):
     path = tmp_path / "fuzz.pdf"
     path.write_bytes(_mutate(SEED_PDF, edits, cut))
