@@ -196,6 +196,9 @@ def load_pdf(path: Path, source: str) -> LoadedDocument:
         texts, warnings = _page_texts(reader)
         ruled = [number for number, page in enumerate(reader.pages, start=1) if _has_ruled_lines(page)]
         info = reader.metadata or {}
+        # Read here: the fields resolve objects of the file, which a damaged file may not hold.
+        keywords = str(info.get("/Keywords", "") or "")
+        info_title = str(info.get("/Title", "") or "").strip()
     except DocumentError:
         raise
     # Any error while pypdf parses the file means the file is unreadable: the fuzz test keeps
@@ -211,9 +214,9 @@ def load_pdf(path: Path, source: str) -> LoadedDocument:
         if len(text.strip()) < MIN_TEXT_CHARS_PER_PAGE and not any(w.startswith(f"page {number}:") for w in warnings):
             warnings.append(f"page {number}: no text layer (scanned image or blank page; not indexed)")
 
-    fields = _keyword_fields(str(info.get("/Keywords", "") or ""))
+    fields = _keyword_fields(keywords)
     first = "\n".join(texts[:2])
-    title = str(info.get("/Title", "") or "").strip()
+    title = info_title
     if not title or title.lower().startswith(("microsoft word", "untitled")) or title.lower().endswith((".doc", ".docx", ".pdf")):
         title = _humanise_filename(path.stem)
     version = fields.get("version") or (m.group(1) if (m := _VERSION.search(first)) else "")
