@@ -171,9 +171,8 @@ class ChunkStore:
     # -------------------------------------------------------------- documents
 
     def document_records(self) -> dict[str, DocumentRecord]:
-        result = _get_all(self.documents, ["metadatas"])
         records = {}
-        for meta in result["metadatas"] or []:
+        for meta in _get_all(self.documents, ["metadatas"])["metadatas"]:
             record = DocumentRecord(**{k: meta.get(k, _missing_value(k, f.default)) for k, f in DocumentRecord.__dataclass_fields__.items()})
             records[record.source] = record
         return records
@@ -225,7 +224,7 @@ class ChunkStore:
         """The ids of each source's chunks in the store."""
         result = _get_all(self.chunks, ["metadatas"])
         found: dict[str, set[str]] = {}
-        for chunk_id, meta in zip(result["ids"], result["metadatas"] or []):
+        for chunk_id, meta in zip(result["ids"], result["metadatas"]):
             found.setdefault(meta["source"], set()).add(chunk_id)
         return found
 

@@ -72,4 +72,3 @@ def test_a_question_naming_a_document_is_answered_from_it():
     passages[1].named = True
     scored = [ScoredUnit(unit("Other: audits once a year."), 1, 2.0), ScoredUnit(unit("Named: audits once per Calendar Year."), 2, -1.0)]
     assert [s.unit.text for s in select(scored, passages).units] == ["Named: audits once per Calendar Year."]
-
