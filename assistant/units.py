@@ -28,6 +28,7 @@ _BULLET = re.compile(r"^\s*(?:[-*\u2022\u25aa\u25cf\u2013]\s+|\(?[a-z]\)\s+|\(?[
 _FAQ_QUESTION = re.compile(r"^\s*(?:Q\d*[.:)]\s*|Question\s*\d*[.:]\s*)", re.IGNORECASE)
 _ANSWER_LABEL = re.compile(r"^\s*(?:A\d*[.:)]|Answer[.:])\s*", re.IGNORECASE)
 _EXAMPLE = re.compile(r"^\s*(?:\*\*)?(?:Example|Worked example|Case)\b(?:\s+\d+)?\s*[:.\-\u2013]", re.IGNORECASE)
+_FAQ_SECTION = re.compile(r"\bFAQs?\b|frequently asked|questions and answers|\bQ\s*&\s*A\b", re.IGNORECASE)
 _BARE_REPLY = re.compile(r"^(?:yes|no|not necessarily|generally not|usually not)[.!]$", re.IGNORECASE)
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}")
 # Sentence ends: . ! ? ; followed by space and a capital, digit, quote or bracket. Abbreviations
@@ -220,12 +221,14 @@ def _strip_marker(line: str) -> str:
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|me|my|we|our|us)\b", re.IGNORECASE)
 
 
-def faq_entries(sentences: list[str]) -> tuple[list[str], list[tuple[str, list[str]]]]:
+def faq_entries(sentences: list[str], in_faq: bool = False) -> tuple[list[str], list[tuple[str, list[str]]]]:
     """(sentences before the first question, [(question, answer sentences)]).
 
     A question is one or more sentences ending in "?", together with a first-person statement just
     before it ("I found a useful library. Do I need a form?"); its answer is what follows up to
-    the next question.
+    the next question. In an FAQ section (``in_faq``), a statement that opens the text right before
+    its first question sets that question's scene too ("A European patent was granted 10 months
+    ago. Can we still oppose it?"): quoted alone, it would read as a fact the documents state.
     """
     leading: list[str] = []
     entries: list[tuple[list[str], list[str]]] = []
@@ -236,7 +239,8 @@ def faq_entries(sentences: list[str]) -> tuple[list[str], list[tuple[str, list[s
                 continue
             context: list[str] = []
             previous = entries[-1][1] if entries else leading
-            if previous and _FIRST_PERSON.search(previous[-1]) and not previous[-1].endswith(":"):
+            scene = in_faq and not entries  # the statement just before the text's first question
+            if previous and (scene or _FIRST_PERSON.search(previous[-1])) and not previous[-1].endswith(":"):
                 context = [previous.pop()]
             entries.append((context + [sentence], []))
         elif entries:
@@ -249,6 +253,7 @@ def faq_entries(sentences: list[str]) -> tuple[list[str], list[tuple[str, list[s
 def split_units(text: str, section: str = "") -> list[Unit]:
     """The answer units of a passage, in document order."""
     in_example = bool(re.search(r"\bexamples?\b|\bcase stud", section, re.IGNORECASE))
+    in_faq = bool(_FAQ_SECTION.search(section))
     units: list[Unit] = []
     lead_in = ""
     header: list[str] | None = None
@@ -289,7 +294,7 @@ def split_units(text: str, section: str = "") -> list[Unit]:
         if block.kind == "para" and not pending_question and any(x.endswith("?") for x in sentences):
             # FAQ entries run together in one block (a PDF keeps no blank lines): questions and
             # answers, each answer matched with its own question.
-            leading, entries = faq_entries(sentences)
+            leading, entries = faq_entries(sentences, in_faq)
             for sentence in leading:
                 if not sentence.endswith(":") and _readable(sentence):
                     units.append(Unit((sentence,), "sentence", sentence, len(units)))

@@ -54,6 +54,18 @@ def test_a_question_of_two_sentences_is_matched_not_shown():
     assert unit.match.startswith("I am leaving Corvane. Do I still receive remuneration?")
 
 
+def test_in_an_faq_the_statement_opening_a_question_is_part_of_the_question():
+    text = "A European patent was granted 10 months ago. Can we still oppose it? No, the period is 9 months."
+    (unit,) = split_units(text, "14. Frequently Asked Questions")
+    assert unit.kind == "faq" and unit.text == "No, the period is 9 months."
+    assert unit.match.startswith("A European patent was granted 10 months ago.")
+
+
+def test_outside_an_faq_a_statement_before_a_question_stays_a_sentence():
+    text = "A European patent was granted 10 months ago. Can we still oppose it? No, the period is 9 months."
+    assert ("sentence", "A European patent was granted 10 months ago.") in kinds(text)
+
+
 def test_a_table_row_is_one_unit():
     text = "Reward on grant of an invention patent | Amount or rate: CNY 6,000 per patent | When paid: Within 3 months"
     assert kinds(text) == [("row", text)]
