@@ -134,7 +134,7 @@ class AnswerComposer:
         value = scored.score - prior * (scored.n - 1)
         if scored.unit.kind == "example":
             value -= p.example_penalty * scale
-        if passage.superseded:
+        if passage.outdated:
             value -= p.superseded_penalty * scale
         if passage.doc_type == "lecture":
             value -= p.lecture_penalty * scale
@@ -152,7 +152,7 @@ class AnswerComposer:
         # A current rule outranks a superseded one: where any unit of a current document is
         # relevant in itself, units of superseded versions are not candidates at all.
         relevant = self.policy.relevant if reranked else self.policy.relevant_dense
-        current = [s for s in scored if not passages[s.n - 1].superseded]
+        current = [s for s in scored if not passages[s.n - 1].outdated]
         if len(current) < len(scored) and any(s.score >= relevant for s in current):
             scored = current
         # A question that names a document asks about that document: when the passages shown hold

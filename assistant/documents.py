@@ -17,6 +17,18 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9&'.-]*[A-Za-z0-9]|[A-Z]")
 
 
+# How a question asks for one version of a policy: by number ("version 2.0", "v2"), by the year it
+# was in force ("the 2021 version", "the rules of 2021") or as the one before ("the old policy").
+_VERSION_NUMBER = re.compile(r"\b(?:version|v\.?)\s*(\d+(?:\.\d+)*)\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
+_VERSION_WORD = re.compile(r"\b(?:version|edition|revision|old|older|previous|earlier|former|superseded|prior)\b", re.IGNORECASE)
+_EARLIER = re.compile(
+    r"\b(?:old|older|previous|earlier|former|superseded|prior)\s+(?:\w+\s+){0,3}?(?:version|edition|policy|rules|procedure)\b",
+    re.IGNORECASE,
+)
+_EFFECTIVE = re.compile(r"\bEffective(?:\s+(?:date|from))?\s*:?\s*(\d{4})-\d{2}-\d{2}", re.IGNORECASE)
+
+
 def _version_key(version: str) -> tuple:
     return tuple(int(p) if p.isdigit() else 0 for p in re.split(r"[.\-]", version or "0"))
 
@@ -27,6 +39,9 @@ class NamedDocuments:
 
     sources: frozenset[str]
     matched: tuple[str, ...]
+    # Of the sources, older versions the question asks for by number or year: their text answers
+    # it, though superseded, and the other versions of the same document do not.
+    versions: frozenset[str] = frozenset()
 
 
 class DocumentDirectory:
@@ -80,6 +95,17 @@ class DocumentDirectory:
         return allowed
 
     def named_in(self, question: str, allowed: set[str] | None = None) -> NamedDocuments:
+        """Documents the question names (:meth:`named_by_name`), where a version it asks for
+        (:meth:`versions_asked`) replaces the other versions of that document."""
+        named = self.named_by_name(question, allowed)
+        asked = self.versions_asked(question, allowed)
+        if not asked:
+            return named
+        families = {_family(self.records[s]) for s in asked}
+        others = {s for s in named.sources if _family(self.records[s]) not in families}
+        return NamedDocuments(frozenset(others | asked), named.matched, asked)
+
+    def named_by_name(self, question: str, allowed: set[str] | None = None) -> NamedDocuments:
         """Documents whose title, parties, id or opening words the question names.
 
         Only distinctive words count: words that few documents of the whole store contain at all
@@ -138,6 +164,39 @@ class DocumentDirectory:
         words = sorted({w for s in chosen for w in matched_words[s]})
         return NamedDocuments(frozenset(chosen), tuple(words))
 
+    def versions_asked(self, question: str, allowed: set[str] | None = None) -> frozenset[str]:
+        """The versions of a policy that a question asks for by number, year or as the earlier one
+        ("Under the 2021 version of the inventions policy, what was the reward?"), among documents
+        held in several versions whose title the question mentions. Such a question is about that
+        version, not the current one, which is otherwise preferred to any superseded text."""
+        by_number = [m.group(1) for m in _VERSION_NUMBER.finditer(question)]
+        years = [int(y) for y in _YEAR.findall(question)] if _VERSION_WORD.search(question) else []
+        earlier = bool(_EARLIER.search(question))
+        if not (by_number or years or earlier):
+            return frozenset()
+        families: dict[tuple, list[DocumentRecord]] = {}
+        for source, record in self.records.items():
+            if record.doc_id and (allowed is None or source in allowed):
+                families.setdefault(_family(record), []).append(record)
+        families = {f: rs for f, rs in families.items() if len({r.version for r in rs}) > 1}
+        if not families:
+            return frozenset()
+        question_tokens = set(tokenize([question])[0])
+        asked: set[str] = set()
+        for records in families.values():
+            if not question_tokens & _title_words(records[0], self.records.values()):
+                continue  # the question is about another document
+            ordered = sorted(records, key=lambda r: _version_key(r.version))
+            for number in by_number:
+                asked.update(r.source for r in ordered if _same_version(r.version, number))
+            for year in years:
+                in_force = [r for r in ordered if (_effective_year(r) or 9999) <= year]
+                if in_force and in_force[-1] is not ordered[-1]:
+                    asked.add(in_force[-1].source)
+            if earlier and not (by_number or years) and len(ordered) > 1:
+                asked.add(ordered[-2].source)
+        return frozenset(asked)
+
     def focus(self, question: str, named: NamedDocuments) -> str:
         """The question without the words that say which document it is about, so that within
         the named documents the clause is matched on what is asked: the matched name words and
@@ -193,6 +252,26 @@ def _name_phrases(record: DocumentRecord) -> set[tuple[str, str]]:
         words = [w.lower() for w in re.findall(r"[A-Za-z0-9]+", field or "")]
         phrases.update(zip(words, words[1:]))
     return phrases
+
+
+def _title_words(record: DocumentRecord, records) -> set[str]:
+    """Words of a document's title that no other title holds (versions share one title):
+    "inventions", not "policy", is how a question says which document it means."""
+    titles = [set(tokenize([title])[0]) for title in {r.title for r in records}]  # versions share one
+    own = set(tokenize([record.title])[0])
+    return {t for t in own if sum(t in other for other in titles) == 1}
+
+
+def _same_version(version: str, asked: str) -> bool:
+    """"2" asks for 2.0 or 2.1 (the major version); "2.1" for exactly 2.1."""
+    have, want = _version_key(version), _version_key(asked)
+    return have[: len(want)] == want or (len(want) == 1 and have[:1] == want)
+
+
+def _effective_year(record: DocumentRecord) -> int | None:
+    """The year a version took effect, from its "Effective: YYYY-MM-DD" line (None when unstated)."""
+    match = _EFFECTIVE.search(record.preamble or "")
+    return int(match.group(1)) if match else None
 
 
 def _family(record: DocumentRecord) -> tuple[str, str, str]:

@@ -27,7 +27,8 @@ class RankingPolicy:
     # lifted our CUAD tuning half's MRR from 0.824 to 0.844 and changed no other set; 5.0 gained
     # little more (0.846) at more risk when a name is misread.
     named_document_bonus: float = 3.0
-    # A superseded version must be far more relevant than the current one to be shown above it.
+    # A superseded version must be far more relevant than the current one to be shown above it
+    # (unless the question asks for that version: ``Passage.outdated``).
     superseded_penalty: float = 4.0
     # Training material ranks below binding policy when both answer: the lectures say that company
     # policy wins where it sets a procedure, form or amount.
@@ -50,7 +51,7 @@ class RankingPolicy:
             base = -math.log(rank)
         if passage.named:
             base += self.named_document_bonus
-        if passage.superseded:
+        if passage.outdated:
             base -= self.superseded_penalty
         return base - self.doc_type_penalty.get(passage.doc_type, 0.0)
 

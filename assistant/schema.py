@@ -91,10 +91,16 @@ class Passage:
     dense: float | None = None  # cosine similarity of the question and the chunk
     rerank: float | None = None  # cross-encoder logit of the (focused) question and the passage
     named: bool = False  # the question names this passage's document
+    version_asked: bool = False  # the question asks for this version of the document ("the 2021 version")
 
     @property
     def superseded(self) -> bool:
         return self.status == "superseded"
+
+    @property
+    def outdated(self) -> bool:
+        """Superseded and not asked for: ranked and chosen below what is in force."""
+        return self.superseded and not self.version_asked
 
     @classmethod
     def from_metadata(cls, chunk_id: str, meta: dict) -> "Passage":

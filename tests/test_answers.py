@@ -57,6 +57,15 @@ def test_current_rule_is_answered_from_the_current_version(sample_assistant):
     assert not answer.citations[0].superseded
 
 
+def test_a_question_about_an_older_version_is_answered_from_it(sample_assistant):
+    """Legal asks what applied before: the superseded text answers, labelled as such, and the
+    current version's rule (CNY 6,000) does not."""
+    answer = sample_assistant.ask("Under the 2021 version of the inventions policy, what reward did inventors get for a granted invention patent?")
+    assert answer.grounded, answer.answer
+    assert "3,000" in answer.answer and "6,000" not in answer.answer, answer.answer
+    assert "(superseded version)" in answer.answer
+
+
 def test_citations_are_numbered_best_first_with_pages(sample_assistant):
     answer = sample_assistant.ask("Can I put our code on GitHub?")
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))

@@ -1,6 +1,8 @@
 """Which documents a question names: distinctive words, and phrases of common words."""
 from __future__ import annotations
 
+import pytest
+
 from assistant.documents import DocumentDirectory
 from assistant.lexical import LexicalIndex
 from assistant.store import DocumentRecord
@@ -65,3 +67,49 @@ def test_the_focus_keeps_title_words_away_from_the_name():
 
 def test_the_focus_of_a_question_naming_no_document_is_the_question():
     assert focus("Which law governs the licences?") == "Which law governs the licences?"
+
+
+def versioned_directory() -> DocumentDirectory:
+    """One policy in two versions (2021 and 2025) beside two others, as the sample corpus holds it."""
+    def record(source, title, doc_id, version, effective, status="current"):
+        preamble = f"{title} Document ID: {doc_id} Version: {version} Effective: {effective} Status: {status}"
+        return DocumentRecord(source, "0" * 64, title, "policy", doc_id, version, status, 1, preamble=preamble)
+
+    records = {
+        r.source: r
+        for r in (
+            record("inventions-v2.pdf", "Employee Inventions Policy", "POL-1", "2.0", "2021-07-01", "superseded"),
+            record("inventions-v3.pdf", "Employee Inventions Policy", "POL-1", "3.0", "2025-03-01"),
+            record("secrets.pdf", "Trade Secret Protection Policy", "POL-4", "1.3", "2024-05-15"),
+            record("oss.pdf", "Open Source Software Policy", "POL-7", "2.0", "2025-01-10"),
+        )
+    }
+    sources = list(records)
+    lexical = LexicalIndex.build(sources, [records[s].title for s in sources], "test", sources)
+    return DocumentDirectory(records, lexical)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Under the 2021 version of the inventions policy, what was the reward for a granted patent?",
+        "What did version 2.0 of the inventions policy pay?",
+        "What did v2 of the employee inventions policy say about deadlines?",
+        "What did the previous inventions policy pay per patent?",
+    ],
+)
+def test_a_question_asking_for_an_older_version_names_that_version_alone(question):
+    named = versioned_directory().named_in(question)
+    assert named.sources == {"inventions-v2.pdf"} and named.versions == {"inventions-v2.pdf"}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the reward for a granted patent under the inventions policy?",  # no version asked
+        "In the 2025 version of the inventions policy, what is the reward?",  # the version in force
+        "Under the 2021 version of the open source policy, may I use GPL code?",  # held in one version only
+    ],
+)
+def test_no_older_version_is_asked_for(question):
+    assert versioned_directory().named_in(question).versions == frozenset()
