@@ -19,7 +19,7 @@ from .embeddings import count_tokens
 from .schema import Chunk, LoadedDocument, Segment
 from .units import block_starts, unit_boundaries
 
-CHUNKER_VERSION = "5"  # bump when the chunking code changes what it produces (2: whole units, table rows; 3: ends at blocks; 4: short sections keep their heading, content ids; 5: a clause's first line is not a heading)
+CHUNKER_VERSION = "6"  # bump when the chunking code changes what it produces (2: whole units, table rows; 3: ends at blocks; 4: short sections keep their heading, content ids; 5: a clause's first line is not a heading; 6: a chunk never begins inside a question)
 MIN_SECTION_TOKENS = 24  # a lone heading is merged into the section that follows
 # A chunk may end early, at the start of a block, when it keeps at least this share of its size:
 # an FAQ answer or a list item then stays whole in one chunk instead of being cut between sentences.
@@ -220,6 +220,8 @@ def pack_units(text: str, chunk_tokens: int, overlap_tokens: int) -> list[tuple[
                 if sized[cut][0] in strong and sum(t for _, _, t in sized[i:cut]) >= chunk_tokens * STRONG_CUT_SHARE:
                     j = cut
                     break
+        if j < len(sized) and j - 1 > i and _sets_up_question(text, sized, j, strong):
+            j -= 1  # nor end between a question and the sentence that sets it up: it goes with it
         spans.append((sized[i][0], sized[j - 1][1]))
         if j >= len(sized):
             break
@@ -227,8 +229,24 @@ def pack_units(text: str, chunk_tokens: int, overlap_tokens: int) -> list[tuple[
         while back - 1 > i and overlap + sized[back - 1][2] <= overlap_tokens:
             back -= 1
             overlap += sized[back][2]
+        if back - 1 > i and back < len(sized) and sized[back][0] not in strong and text[sized[back][0] : sized[back][1]].rstrip().endswith("?"):
+            # Never begin inside a question: the sentence that sets it up ("I received an email
+            # from a competitor's lawyer. What should I do?") comes with it, past the overlap.
+            back -= 1
         i = back
     return spans
+
+
+def _sets_up_question(text: str, sized: list[tuple[int, int, int]], j: int, strong: set[int]) -> bool:
+    """Whether unit ``j`` is a question (not starting a block of its own) and unit ``j - 1`` the
+    statement that sets it up: a sentence beginning a line, as an FAQ entry does ("I left a
+    Confidential document on a train an hour ago. What do I do?"), where the end of the previous
+    answer seldom does."""
+    start, end, _ = sized[j]
+    if start in strong or not text[start:end].rstrip().endswith("?"):
+        return False
+    before = sized[j - 1][0]  # a list item or heading before a question sets nothing up
+    return before not in strong and (before == 0 or text[before - 1] == "\n")
 
 
 def chunk_document(document: LoadedDocument, chunk_tokens: int, overlap_tokens: int, header_tokens: int) -> list[Chunk]:

@@ -19,9 +19,14 @@ DEFAULT_GLOSSARY = Path(__file__).with_name("data") / "glossary.json"
 
 @dataclass(frozen=True)
 class Expansion:
-    question: str  # the question with each known name followed by its kind
+    question: str  # the question with each known name followed by its kind (what is searched)
     explained: tuple[str, ...]  # the names that were explained
     kinds: tuple[str, ...] = ()  # their kinds, in the same order
+    # The question with each known name replaced by its kind (what the cross-encoder reads): a
+    # brand it does not know pulls its score down even beside the kind ("on WhatsApp (a consumer
+    # messaging app)" -8.6, "on a consumer messaging app" -2.6 against the rule that names such
+    # apps); empty when nothing was explained.
+    reading: str = ""
 
 
 # A text names a kind when it holds this share of the kind's words (stemmed): "personal cloud
@@ -36,6 +41,16 @@ def names_kind(text: str, kind: str) -> bool:
     words = set(tokenize([kind])[0])
     present = words & set(tokenize([text])[0])
     return bool(words) and len(present) / len(words) >= KIND_WORD_SHARE
+
+
+def explained_by(name: str, explained: tuple[str, ...]) -> bool:
+    """Whether a name the question uses is (part of) a product name the glossary explained: its
+    words all belong to one explained name ("Otter" of "Otter.ai", "Copilot" of "GitHub Copilot"),
+    so the evidence is not expected to mention it."""
+    from .lexical import tokenize
+
+    words = set(tokenize([name])[0])
+    return bool(words) and any(words <= set(tokenize([e])[0]) for e in explained)
 
 
 class Glossary:
@@ -90,7 +105,27 @@ class Glossary:
             article = "an" if kind[0].lower() in "aeiou" else "a"
             return f"{name} ({article} {kind})"
 
-        return Expansion(self._pattern.sub(explain, question), tuple(explained), tuple(kinds))
+        def as_kind(match: re.Match) -> str:
+            name = match.group(1)
+            kind = self.kind_of[name.lower()]
+            if kind.lower() in question.lower():
+                return name
+            before = question[: match.start()].split()
+            previous = before[-1].lower() if before else ""
+            words = kind.split()
+            if previous == words[0].lower():
+                return " ".join(words[1:])  # "my personal OneDrive" -> "my personal cloud drive"
+            if previous in _DETERMINERS:
+                return kind  # "my Dropbox" -> "my personal cloud drive"
+            return f"{'an' if kind[0].lower() in 'aeiou' else 'a'} {kind}"  # "on WhatsApp" -> "on a ..."
+
+        searched = self._pattern.sub(explain, question)
+        reading = self._pattern.sub(as_kind, question) if explained else ""
+        return Expansion(searched, tuple(explained), tuple(kinds), reading)
+
+
+# Words after which a kind reads without an article of its own ("my own personal cloud drive").
+_DETERMINERS = {"a", "an", "the", "my", "our", "your", "his", "her", "their", "its", "this", "that", "these", "those", "some", "any", "own"}
 
 
 @lru_cache(maxsize=4)

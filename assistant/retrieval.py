@@ -114,15 +114,25 @@ class HybridRetriever:
         fused = rrf_fuse([[c for c, _, _ in dense], [c for c, _ in lexical]], k=self.settings.rrf_k)
         return sorted(fused, key=fused.get, reverse=True)
 
-    def run(self, question: str, k: int | None = None, source_glob: str | None = None, doc_type: str | None = None) -> Retrieval:
-        """Safe to call from several threads at once: all per-question state is local."""
+    def run(
+        self,
+        question: str,
+        k: int | None = None,
+        source_glob: str | None = None,
+        doc_type: str | None = None,
+        reading: str | None = None,
+    ) -> Retrieval:
+        """Safe to call from several threads at once: all per-question state is local.
+
+        ``reading``: the question as the cross-encoder should read it, when that differs from the
+        text searched (product names replaced by their kinds, :class:`~assistant.glossary.Expansion`)."""
         k = k or self.settings.k
         found = _Found()
         allowed = self.directory.sources_matching(source_glob, doc_type)
         named = self.directory.named_in(question, allowed)
         n = max(self.settings.candidates, k)
         # Inside named documents their names no longer discriminate: search those with the rest.
-        focus = self.directory.focus(question, named)
+        focus = self.directory.focus(reading or question, named)
         if focus != question:
             vector, focus_vector = self.embeddings.embed_documents([question, focus])  # one batch
         else:
@@ -148,6 +158,7 @@ class HybridRetriever:
             passage.dense = found.dense.get(chunk_id)
             passage.fused_rank = len(passages) + 1
             passage.named = passage.source in named.sources
+            passage.version_asked = passage.source in named.versions
             passages.append(passage)
 
         reranked = self.reranker is not None and bool(passages)

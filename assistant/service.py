@@ -12,7 +12,7 @@ from .embeddings import embeddings_for
 from .lexical import ensure_lexical_index
 from .rerank import CrossEncoderReranker, reranker_for
 from .followup import Turn, needs_context, standalone_question
-from .glossary import Expansion, load_glossary, names_kind
+from .glossary import Expansion, explained_by, load_glossary, names_kind
 from .retrieval import HybridRetriever, Retrieval
 from .schema import Answer
 from .store import ChunkStore, MissingStoreError
@@ -94,7 +94,22 @@ class Assistant:
             raise EmptyStoreError(f"the store at {self.settings.backend} holds no documents: run `python ingest.py` first")
 
     def retrieve(self, question: str, k: int | None = None, source: str | None = None, doc_type: str | None = None) -> Retrieval:
+        """Passages for a question as typed (no glossary, no history)."""
         return self.retriever.run(question, k=k, source_glob=source, doc_type=doc_type)
+
+    def search(
+        self,
+        expansion: Expansion,
+        k: int | None = None,
+        source: str | None = None,
+        doc_type: str | None = None,
+        retriever: HybridRetriever | None = None,
+    ) -> Retrieval:
+        """Passages for a question made ready by :meth:`search_query`: the explained question is
+        searched, and the cross-encoder reads it with products replaced by their kinds. ``ask``,
+        ``eval`` and the benchmarks all retrieve this way."""
+        retriever = retriever or self.retriever
+        return retriever.run(expansion.question, k=k, source_glob=source, doc_type=doc_type, reading=expansion.reading or None)
 
     def parameters(self) -> dict:
         """Every tuned number behind an answer, for benchmark results and the README."""
@@ -120,8 +135,7 @@ class Assistant:
         """What the decline decision reads: the best unit and passage, the names the unit's passage
         lacks (a name the glossary explained is looked for as its kind instead), and whether the
         unit names the kind of a product the question names."""
-        explained = {e.lower() for e in expansion.explained} if expansion else set()
-        names = tuple(n for n in retrieval.names if not any(n.lower() in e.split() or n.lower() == e for e in explained))
+        names = tuple(n for n in retrieval.names if not explained_by(n, expansion.explained if expansion else ()))
         named = bool(retrieval.named.sources)
         best = selection.best
         if best is None:
@@ -211,7 +225,7 @@ class Assistant:
         retriever = self.retriever
         expansion = self.search_query(question, history)
         standalone = expansion.question
-        retrieval = retriever.run(standalone, k=k, source_glob=source, doc_type=doc_type)
+        retrieval = self.search(expansion, k, source, doc_type, retriever)
         selection, decision = self.consider(retrieval, expansion, retriever)
         retrieval.question = question
         if not decision.answer:

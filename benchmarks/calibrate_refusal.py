@@ -45,7 +45,7 @@ def main() -> None:
             policy = assistant.decline_policy
             for question in tune_questions(Path(gold)):
                 expansion = assistant.search_query(question.question)
-                retrieval = assistant.retrieve(expansion.question)
+                retrieval = assistant.search(expansion)
                 _, decision = assistant.consider(retrieval, expansion)
                 points.append((decision.confidence, question.answerable))
         threshold, answered, refused = calibrate_threshold(points, log_odds=rerank)

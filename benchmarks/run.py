@@ -165,7 +165,7 @@ def query_times(sets: list[tuple[str, Path, list[Path]]], limit: int) -> dict:
             retrieval, full = [], []
             for question in asked:
                 began = time.perf_counter()
-                assistant.retrieve(assistant.search_query(question).question)
+                assistant.search(assistant.search_query(question))
                 retrieval.append(time.perf_counter() - began)
                 began = time.perf_counter()
                 assistant.ask(question)

@@ -30,7 +30,7 @@ from calibrate_refusal import tune_questions  # noqa: E402
 GRID = {
     "unmatched_name_penalty": [0.0, 1.0, 2.0, 3.0],
     "named_prior_logits": [0.0, 1.0, 2.0, 3.0],
-    "kind_match_logits": [2.0, 3.0, 4.0, 5.0],
+    "kind_match_logits": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0],
     "dense_logits_per_tenth": [0.0, 0.5, 1.0, 1.5, 2.0, 3.0],
 }
 
@@ -41,7 +41,7 @@ def collect(pairs: list[tuple[str, str]]) -> list[tuple[Evidence, bool, str]]:
         assistant = Assistant(load_settings(store_dir=store))
         for question in tune_questions(Path(gold)):
             expansion = assistant.search_query(question.question)
-            retrieval = assistant.retrieve(expansion.question)
+            retrieval = assistant.search(expansion)
             selection, _ = assistant.consider(retrieval, expansion)
             rows.append((assistant.evidence(retrieval, selection, expansion), question.answerable, question.id))
     return rows

@@ -47,7 +47,7 @@ def collect(pairs: list[tuple[str, str]], k: int) -> list[dict]:
             if question.split == "heldout" or not question.answerable:
                 continue
             _KeepPool.pools.clear()
-            assistant.retrieve(assistant.search_query(question.question).question, k=k)
+            assistant.search(assistant.search_query(question.question), k=k)
             rows.append({"set": Path(gold).stem, "id": question.id, "gold": question.gold, "pool": _KeepPool.pools[-1]})
     return rows
 

@@ -148,21 +148,7 @@ STATES_THE_RULE = {
 }
 
 
-@pytest.mark.parametrize(
-    "question",
-    [
-        pytest.param(
-            q,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known gap: the chunk ends after the FAQ's 'Do not reply.', so the 24-hour rule is not in the unit",
-            ),
-        )
-        if q.startswith("We received a letter")
-        else q
-        for q in sorted(STATES_THE_RULE)
-    ],
-)
+@pytest.mark.parametrize("question", sorted(STATES_THE_RULE))
 def test_the_answer_states_the_rule_asked_about(sample_assistant, question):
     from assistant.evaluation import has_fragment
 

@@ -110,3 +110,37 @@ def test_pack_units_never_cuts_a_sentence_that_fits(embeddings):
         piece = text[start:end].strip()
         assert piece.startswith("Sentence number") and piece.endswith(".")
     assert spans[0][0] == 0 and spans[-1][1] == len(text)
+
+
+@pytest.mark.parametrize("lead", [10, 11, 22, 23])  # lengths at which the overlap used to begin at the question
+def test_a_chunk_never_begins_between_a_question_and_the_sentence_that_sets_it_up(embeddings, lead):
+    """An FAQ asked in two sentences keeps both in the chunk that holds its answer, so the answer
+    is matched against the whole question (the 24-hour rule for a competitor's letter)."""
+    from assistant.chunking import pack_units
+
+    text = (
+        "The policy sets out the steps to follow. " * lead
+        + "I received an email from a competitor's lawyer about one of our magnets. What should I do? Do not reply. "
+        + "Forward it to the IP Office within 24 hours, with the intake form, and inform your manager. "
+        + "Keep a copy of everything you received. " * 8
+    )
+    pieces = [text[start:end] for start, end in pack_units(text, 128, 24)]
+    assert not any(piece.startswith("What should I do?") for piece in pieces)
+    assert any("I received an email" in piece and "within 24 hours" in piece for piece in pieces)
+
+
+@pytest.mark.parametrize("lead", [28, 29, 54, 55])  # lengths at which a chunk used to end after the statement
+def test_a_chunk_never_ends_between_a_question_and_the_sentence_that_sets_it_up(embeddings, lead):
+    """The statement opening an FAQ entry on its own line goes with its question into the next
+    chunk, rather than trailing the previous answer as if it were part of it."""
+    from assistant.chunking import pack_units
+
+    text = (
+        "Keep the copy. " * lead
+        + "\nI left a Confidential document on a train an hour ago. Is it too late to report? No. "
+        + "Report it immediately to the Information Security Office within 24 hours of discovery."
+    )
+    pieces = [text[start:end].strip() for start, end in pack_units(text, 128, 24)]
+    assert all(not piece.endswith("an hour ago.") for piece in pieces)
+    assert any("I left a Confidential document" in piece and piece.endswith("within 24 hours of discovery.") for piece in pieces)
+

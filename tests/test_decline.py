@@ -54,6 +54,13 @@ def test_by_default_a_named_document_answers_a_clause_the_cross_encoder_scores_a
     assert not DeclinePolicy().decide(Evidence(True, best_unit=-3.0)).answer
 
 
+def test_by_default_a_unit_naming_the_kind_of_the_product_asked_about_answers_at_minus_one_and_a_half():
+    """The default kind bonus (2 logits): "Personal cloud drives ... must not be used" scored -1.5
+    for a question about Dropbox is answered; the same score without the kind is not."""
+    assert DeclinePolicy().decide(Evidence(True, best_unit=-1.5, kind_matched=True)).answer
+    assert not DeclinePolicy().decide(Evidence(True, best_unit=-1.5)).answer
+
+
 def test_without_the_reranker_the_dense_threshold_applies():
     policy = DeclinePolicy(min_dense_similarity=0.6)
     assert policy.decide(Evidence(False, best_unit=0.61)).answer

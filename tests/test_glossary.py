@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from assistant.glossary import Glossary, load_glossary
+from assistant.glossary import Glossary, explained_by, load_glossary
 
 
 @pytest.mark.parametrize(
@@ -21,6 +21,31 @@ def test_a_known_brand_is_explained_by_its_kind(question, kind):
     expansion = load_glossary().expand(question)
     assert f"({'an' if kind[0] in 'aeiou' else 'a'} {kind})" in expansion.question
     assert len(expansion.explained) == 1
+
+
+@pytest.mark.parametrize(
+    "question, reading",
+    [
+        ("Can I save drawings in my Dropbox?", "Can I save drawings in my personal cloud drive?"),
+        ("Can I send data over WeChat?", "Can I send data over a consumer messaging app?"),
+        ("Can I keep it in my personal OneDrive?", "Can I keep it in my personal cloud drive?"),
+        ("Can I use my own GitHub Copilot licence?", "Can I use my own AI code assistant licence?"),
+    ],
+)
+def test_the_cross_encoder_reads_a_known_brand_as_its_kind(question, reading):
+    assert load_glossary().expand(question).reading == reading
+
+
+def test_a_question_naming_no_known_brand_has_no_separate_reading():
+    assert load_glossary().expand("Who owns the invention?").reading == ""
+
+
+@pytest.mark.parametrize(
+    "name, explained, expected",
+    [("Otter", ("Otter.ai",), True), ("Copilot", ("GitHub Copilot",), True), ("Teams", ("Otter.ai",), False), ("Acme", (), False)],
+)
+def test_a_name_is_explained_by_the_product_name_it_is_part_of(name, explained, expected):
+    assert explained_by(name, explained) is expected
 
 
 @pytest.mark.parametrize("question", ["What does the line say?", "Send a signal to the IP Office", "Who owns the invention?"])
