@@ -22,6 +22,7 @@ _CONTINUATION = re.compile(
 )
 _BACK_REFERENCE = re.compile(
     r"\b(?:it|its|that one|this one|they|them|their|those|these|there|he|she|him|her|such)\b"
+    r"|\b(?:a|an|the)\s+\w+\s+ones?\b"  # "a Japanese one": a thing the earlier question named
     r"|\b(?:for|about|with|of|do|does|did|to|on|in|after|before) (?:that|this)\b|\b(?:that|this)\s*\?\s*$",
     re.IGNORECASE,
 )
@@ -100,3 +101,17 @@ def standalone_question(history: list[Turn] | None, question: str) -> str:
     previous = users[-1]
     earlier = [Turn("user", u) for u in users[:-1]]
     return f"{standalone_question(earlier, previous)} {question}"
+
+
+def added_words(history: list[Turn] | None, question: str) -> list[str]:
+    """The words a follow-up adds to the conversation ("korea" of "And for Korea?" after a question
+    on PCT deadlines), as index tokens: what the answer must now be about, since the words it
+    shares with the earlier question pull toward the earlier answer. Empty for a question that
+    stands alone."""
+    from .lexical import tokenize
+
+    users = [t.content for t in history or [] if t.role == "user" and t.content.strip()]
+    if not users or not needs_context(question):
+        return []
+    earlier = set(tokenize([" ".join(users)])[0])
+    return [t for t in dict.fromkeys(tokenize([question])[0]) if t not in earlier]

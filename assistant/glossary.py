@@ -27,6 +27,9 @@ class Expansion:
     # messaging app)" -8.6, "on a consumer messaging app" -2.6 against the rule that names such
     # apps); empty when nothing was explained.
     reading: str = ""
+    # Rare words a follow-up adds to the conversation (index tokens), set by the service: passages
+    # holding them answer what the follow-up changed (:class:`~assistant.ranking.RankingPolicy`).
+    added: tuple[str, ...] = ()
 
 
 # A text names a kind when it holds this share of the kind's words (stemmed): "personal cloud

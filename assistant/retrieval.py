@@ -100,8 +100,12 @@ class HybridRetriever:
         tokens = set(tokenize([" ".join(context)])[0])
         return [w for w in names if not set(tokenize([w])[0]) & tokens]
 
-    def _candidates(self, question: str, vector: list[float], sources: set[str] | None, n: int, found: "_Found") -> list[str]:
-        """Dense and BM25 candidates within ``sources`` (None: everywhere), fused by RRF."""
+    def _candidates(
+        self, question: str, vector: list[float], sources: set[str] | None, n: int, found: "_Found", added: tuple[str, ...] = ()
+    ) -> list[str]:
+        """Dense and BM25 candidates within ``sources`` (None: everywhere), fused by RRF; with
+        ``added`` (words a follow-up adds), also the BM25 ranking of those words alone, so the
+        passages about what the follow-up changed compete with those about the earlier question."""
         where = None
         if sources is not None:
             if not sources:
@@ -111,7 +115,10 @@ class HybridRetriever:
         lexical = self.lexical.search(question, n, sources)
         found.dense.update({chunk_id: score for chunk_id, score, _ in dense})
         found.metadata.update({chunk_id: meta for chunk_id, _, meta in dense})
-        fused = rrf_fuse([[c for c, _, _ in dense], [c for c, _ in lexical]], k=self.settings.rrf_k)
+        rankings = [[c for c, _, _ in dense], [c for c, _ in lexical]]
+        if added:
+            rankings.append([c for c, _ in self.lexical.search(" ".join(added), n, sources)])
+        fused = rrf_fuse(rankings, k=self.settings.rrf_k)
         return sorted(fused, key=fused.get, reverse=True)
 
     def run(
@@ -121,11 +128,13 @@ class HybridRetriever:
         source_glob: str | None = None,
         doc_type: str | None = None,
         reading: str | None = None,
+        added: tuple[str, ...] = (),
     ) -> Retrieval:
         """Safe to call from several threads at once: all per-question state is local.
 
         ``reading``: the question as the cross-encoder should read it, when that differs from the
-        text searched (product names replaced by their kinds, :class:`~assistant.glossary.Expansion`)."""
+        text searched (product names replaced by their kinds, :class:`~assistant.glossary.Expansion`);
+        ``added``: rare words a follow-up adds to the conversation, which passages rank up for."""
         k = k or self.settings.k
         found = _Found()
         allowed = self.directory.sources_matching(source_glob, doc_type)
@@ -138,10 +147,10 @@ class HybridRetriever:
         else:
             vector = focus_vector = self.embeddings.embed_query(question)
 
-        general = self._candidates(question, vector, allowed, n, found)
+        general = self._candidates(question, vector, allowed, n, found, added)
         pool_size = max(self.settings.rerank_candidates, POOL_PER_SOURCE * k) if self.reranker is not None else n
         if named.sources:
-            inside = self._candidates(focus, focus_vector, set(named.sources), n, found)
+            inside = self._candidates(focus, focus_vector, set(named.sources), n, found, added)
             ranked = _merge(inside, general, pool_size, NAMED_SHARE)
         else:
             ranked = general
@@ -159,6 +168,7 @@ class HybridRetriever:
             passage.fused_rank = len(passages) + 1
             passage.named = passage.source in named.sources
             passage.version_asked = passage.source in named.versions
+            passage.holds_added = bool(added) and bool(set(added) & set(tokenize([passage.text])[0]))
             passages.append(passage)
 
         reranked = self.reranker is not None and bool(passages)

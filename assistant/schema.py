@@ -92,6 +92,7 @@ class Passage:
     rerank: float | None = None  # cross-encoder logit of the (focused) question and the passage
     named: bool = False  # the question names this passage's document
     version_asked: bool = False  # the question asks for this version of the document ("the 2021 version")
+    holds_added: bool = False  # the passage holds a rare word a follow-up adds ("Korea" of "And for Korea?")
 
     @property
     def superseded(self) -> bool:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Iterator
 
 from .answer import AnswerComposer, Selection
@@ -11,11 +12,15 @@ from .documents import DocumentDirectory
 from .embeddings import embeddings_for
 from .lexical import ensure_lexical_index
 from .rerank import CrossEncoderReranker, reranker_for
-from .followup import Turn, needs_context, standalone_question
+from .followup import Turn, added_words, needs_context, standalone_question
 from .glossary import Expansion, explained_by, load_glossary, names_kind
 from .retrieval import HybridRetriever, Retrieval
 from .schema import Answer
 from .store import ChunkStore, MissingStoreError
+
+# A word a follow-up adds counts when at most this share of the documents hold it: "Korea" says
+# what the follow-up asks about, "rate" or "usually" (in most documents) does not.
+FOLLOWUP_WORD_SHARE = 0.3
 
 
 class EmptyStoreError(RuntimeError):
@@ -109,7 +114,9 @@ class Assistant:
         searched, and the cross-encoder reads it with products replaced by their kinds. ``ask``,
         ``eval`` and the benchmarks all retrieve this way."""
         retriever = retriever or self.retriever
-        return retriever.run(expansion.question, k=k, source_glob=source, doc_type=doc_type, reading=expansion.reading or None)
+        return retriever.run(
+            expansion.question, k=k, source_glob=source, doc_type=doc_type, reading=expansion.reading or None, added=expansion.added
+        )
 
     def parameters(self) -> dict:
         """Every tuned number behind an answer, for benchmark results and the README."""
@@ -151,8 +158,16 @@ class Assistant:
         return Evidence(retrieval.reranked, best.score, best_passage, names, tuple(unmatched), named, kind_matched, best_dense)
 
     def search_query(self, question: str, history: list[Turn] | None = None) -> Expansion:
-        """The question actually searched: a follow-up made whole, known product names explained."""
-        return self.glossary.expand(self.standalone(history, question.strip()))
+        """The question actually searched: a follow-up made whole, known product names explained,
+        and the rare words the follow-up adds (:data:`FOLLOWUP_WORD_SHARE`)."""
+        question = question.strip()
+        expansion = self.glossary.expand(self.standalone(history, question))
+        added = added_words(history, question)
+        if not added:
+            return expansion
+        limit = max(1, FOLLOWUP_WORD_SHARE * len(self.directory.records))
+        rare = tuple(t for t in added if 0 < self.lexical.document_frequency(t) <= limit)
+        return replace(expansion, added=rare)
 
     def standalone(self, history: list[Turn] | None, question: str) -> str:
         """A follow-up made whole: by the language model when one is configured and reachable,

@@ -181,3 +181,13 @@ def test_a_followup_is_answered_in_the_context_of_the_conversation(sample_assist
     answer = sample_assistant.ask("And for a utility model?", history=history)
     assert answer.grounded and "2,000" in answer.answer, answer.answer
     assert answer.standalone_question.startswith(history[0].content)
+
+
+def test_a_followup_about_another_country_is_answered_for_that_country(sample_assistant):
+    """The words the follow-up adds ("Korea") rank up the passages that hold them, so the answer
+    is Korea's deadline, not the general one the earlier question found."""
+    from assistant.followup import Turn
+
+    history = [Turn("user", "When do we have to enter national phase after a PCT?"), Turn("assistant", "30 months [1]")]
+    answer = sample_assistant.ask("And for Korea?", history=history)
+    assert answer.grounded and "31" in answer.answer, answer.answer

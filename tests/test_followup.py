@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.followup import HistoryError, Turn, needs_context, parse_history, standalone_question
+from assistant.followup import HistoryError, Turn, added_words, needs_context, parse_history, standalone_question
 
 HISTORY = [
     Turn("user", "How much is the reward when my invention patent is granted?"),
@@ -16,6 +16,7 @@ HISTORY = [
     [
         "And for a utility model?", "What about design patents?", "Who do I send it to?", "And in Germany?",
         "How long for that?", "And how long do I have?", "And what if it is my own hobby project?",
+        "What's the window for a Japanese one?",
     ],
 )
 def test_a_followup_is_joined_to_the_previous_question(question):
@@ -46,3 +47,14 @@ def test_a_chain_of_followups_keeps_the_first_subject():
 def test_a_malformed_history_is_refused(data):
     with pytest.raises(HistoryError):
         parse_history(data)
+
+
+def test_a_followup_adds_only_the_words_the_earlier_question_lacks():
+    history = [Turn("user", "When do we have to enter national phase after a PCT filing?"), Turn("assistant", "30 months [1]")]
+    assert added_words(history, "And for Korea?") == ["korea"]
+    assert added_words(history, "And the national phase for Korea?") == ["korea"]
+
+
+def test_a_question_that_stands_alone_adds_no_followup_words():
+    assert added_words(HISTORY, "Can I put our code on GitHub?") == []
+    assert added_words([], "And for Korea?") == []

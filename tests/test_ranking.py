@@ -31,6 +31,8 @@ def test_without_the_reranker_the_key_is_the_negative_log_fused_rank():
         ({"status": "superseded"}, "superseded_penalty", -4.0),
         ({"doc_type": "lecture"}, "doc_type_penalty", -1.0),
         ({"named": True}, "named_document_bonus", 3.0),
+        ({"holds_added": True}, "followup_word_bonus", 4.0),
+        ({"status": "superseded", "version_asked": True}, "superseded_penalty", 0.0),
     ],
 )
 def test_each_adjustment_moves_the_key_by_its_parameter(signal, field, amount):
