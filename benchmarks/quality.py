@@ -5,7 +5,8 @@
 Stores are made with ``python ingest.py --corpus DIR --store STORE``. Question sets:
 CUAD development (``../shared/eval/cuad-ip/questions-dev.jsonl``, tuned on), our CUAD questions'
 tuning half and held-out half (``eval/cuad-questions.jsonl``), the sample corpus's gold questions
-(tuned on), staff-phrased tuning questions, its held-out staff questions and its follow-up cases. Prints one Markdown table and
+(tuned on), staff-phrased tuning questions, its held-out staff questions, follow-ups written for
+tuning and the held-out follow-up cases. Prints one Markdown table and
 writes every report (with the tuned parameters that produced it) as JSON.
 """
 from __future__ import annotations
@@ -37,7 +38,8 @@ def sets(cuad_store: str | None, corpus_store: str | None) -> list[tuple[str, st
         rows.append(("Sample corpus gold (tuned on)", corpus_store, ROOT / "eval" / "corpus-questions.jsonl", None))
         rows.append(("Sample corpus staff questions, tuning set", corpus_store, ROOT / "eval" / "corpus-staff-tune.jsonl", None))
         rows.append(("Sample corpus held-out staff questions", corpus_store, ROOT / "eval" / "corpus-heldout.jsonl", None))
-        rows.append(("Sample corpus follow-ups", corpus_store, ROOT / "eval" / "corpus-followups.jsonl", None))
+        rows.append(("Sample corpus follow-ups, tuning set", corpus_store, ROOT / "eval" / "corpus-followups-tune.jsonl", None))
+        rows.append(("Sample corpus follow-ups (held out)", corpus_store, ROOT / "eval" / "corpus-followups.jsonl", None))
     return rows
 
 
