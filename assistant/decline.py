@@ -73,6 +73,7 @@ class DeclinePolicy:
     # benchmarks/tune_decline.py on the 177 tuning questions: 1.0 and 2.0 both answer 90.3% of the
     # answerable ones and decline all 22 others; 4.0 answers an out-of-scope question (a Copilot
     # roll-out under the EU AI Act); 2.0 keeps that result at every threshold from 0.30 to 0.35.
+    # With chunker 6 and the follow-up changes: 91.0% answered, all 22 declined.
     kind_match_logits: float = 2.0
     # The cross-encoder (trained on web search queries) underrates a question asked the way staff
     # talk ("me and two guys ... how does the money get split?"); the embedding model reads such
