@@ -17,6 +17,7 @@ from .glossary import Expansion, explained_by, load_glossary, names_kind
 from .retrieval import HybridRetriever, Retrieval
 from .schema import Answer
 from .store import ChunkStore, MissingStoreError
+from .units import split_units
 
 # A word a follow-up adds counts when at most this share of the documents hold it: "Korea" says
 # what the follow-up asks about, "rate" or "usually" (in most documents) does not.
@@ -150,8 +151,14 @@ class Assistant:
         unmatched = (retriever or self.retriever).unmatched_names(list(names), retrieval.passages[best.n - 1])
         # The answer comes from one document (the best unit's): the passages of that document are
         # its evidence, not a stronger passage of another contract that the answer does not use.
+        # A passage with nothing to quote (a title page: the document's name and its front matter)
+        # is no evidence either, whatever the cross-encoder makes of the name in it.
         source = retrieval.passages[best.n - 1].source
-        signal = [p.rerank if retrieval.reranked else p.dense for p in retrieval.passages if p.source == source]
+        signal = [
+            p.rerank if retrieval.reranked else p.dense
+            for p in retrieval.passages
+            if p.source == source and split_units(p.text, p.section)
+        ]
         best_passage = max((v for v in signal if v is not None), default=None)
         best_dense = max((p.dense for p in retrieval.passages if p.source == source and p.dense is not None), default=None)
         kind_matched = bool(expansion) and any(names_kind(best.unit.text, kind) for kind in expansion.kinds)

@@ -196,9 +196,28 @@ def word_count(text: str) -> int:
     return len(_HAN.sub(" ", text).split()) + (han + 1) // 2
 
 
+# Fields of a document's front matter ("Document ID: POL-IP-004 Version: 1.3 Effective: ...").
+_FRONT_MATTER_FIELD = re.compile(
+    r"\b(?:Document ID|Document No\.?|Doc\. ID|Version|Revision|Effective(?: date)?|Status|Owner|Approved by|Issue date)\s*:",
+    re.IGNORECASE,
+)
+
+
+def is_front_matter(text: str) -> bool:
+    """A document's record of itself (two or more front-matter fields), not a statement of a rule:
+    quoted as an answer it said nothing ("What is the current share price of Corvane?" was answered
+    with the trade-secret policy's title block, which holds "Corvane" and "Status: Current")."""
+    return len(_FRONT_MATTER_FIELD.findall(text)) >= 2
+
+
 def _readable(text: str) -> bool:
-    """Worth showing: a few words, some letters, and not a cut-off start."""
-    return word_count(text) >= 3 and bool(re.search(r"[a-z\u4e00-\u9fff]", text)) and not starts_mid_sentence(text)
+    """Worth showing: a few words, some letters, not a cut-off start and not front matter."""
+    return (
+        word_count(text) >= 3
+        and bool(re.search(r"[a-z\u4e00-\u9fff]", text))
+        and not starts_mid_sentence(text)
+        and not is_front_matter(text)
+    )
 
 
 def starts_mid_sentence(text: str) -> bool:

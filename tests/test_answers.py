@@ -20,6 +20,8 @@ OUT_OF_SCOPE = [
     "How do I reset my VPN password?",
     "What royalty rate does the Tesla and Panasonic battery patent license set?",
     "Where can I park my car at the Baotou site?",
+    # The trade-secret policy's title block holds "Corvane" and "Status: Current": no evidence.
+    "What is the current share price of Corvane?",
 ]
 
 

@@ -66,6 +66,19 @@ def test_outside_an_faq_a_statement_before_a_question_stays_a_sentence():
     assert ("sentence", "A European patent was granted 10 months ago.") in kinds(text)
 
 
+def test_a_documents_front_matter_is_not_an_answer_unit():
+    text = "Trade Secret Protection Policy Corvane Rare Earth Materials Co., Ltd. Document ID: POL-IP-004 Version: 1.3 Effective: 2024-05-15 Status: Current Owner: Legal & IP Department"
+    assert split_units(text) == []
+
+
+def test_a_sentence_naming_one_field_is_still_a_unit():
+    text = "Version 2.0 of this policy stays in force for grants announced before the change. Status: the decision is final."
+    assert [u.text for u in split_units(text)] == [
+        "Version 2.0 of this policy stays in force for grants announced before the change.",
+        "Status: the decision is final.",
+    ]
+
+
 def test_a_table_row_is_one_unit():
     text = "Reward on grant of an invention patent | Amount or rate: CNY 6,000 per patent | When paid: Within 3 months"
     assert kinds(text) == [("row", text)]
