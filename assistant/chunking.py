@@ -229,7 +229,7 @@ def pack_units(text: str, chunk_tokens: int, overlap_tokens: int) -> list[tuple[
         while back - 1 > i and overlap + sized[back - 1][2] <= overlap_tokens:
             back -= 1
             overlap += sized[back][2]
-        if back - 1 > i and back < len(sized) and sized[back][0] not in strong and text[sized[back][0] : sized[back][1]].rstrip().endswith("?"):
+        if back - 1 > i and back < len(sized) and _asks(text, sized[back], strong):
             # Never begin inside a question: the sentence that sets it up ("I received an email
             # from a competitor's lawyer. What should I do?") comes with it, past the overlap.
             back -= 1
@@ -237,13 +237,18 @@ def pack_units(text: str, chunk_tokens: int, overlap_tokens: int) -> list[tuple[
     return spans
 
 
+def _asks(text: str, unit: tuple[int, int, int], strong: set[int]) -> bool:
+    """A question sentence inside a block (one that starts its own block, "Q3. ...", is whole)."""
+    start, end, _ = unit
+    return start not in strong and text[start:end].rstrip().endswith("?")
+
+
 def _sets_up_question(text: str, sized: list[tuple[int, int, int]], j: int, strong: set[int]) -> bool:
     """Whether unit ``j`` is a question (not starting a block of its own) and unit ``j - 1`` the
     statement that sets it up: a sentence beginning a line, as an FAQ entry does ("I left a
     Confidential document on a train an hour ago. What do I do?"), where the end of the previous
     answer seldom does."""
-    start, end, _ = sized[j]
-    if start in strong or not text[start:end].rstrip().endswith("?"):
+    if not _asks(text, sized[j], strong):
         return False
     before = sized[j - 1][0]  # a list item or heading before a question sets nothing up
     return before not in strong and (before == 0 or text[before - 1] == "\n")

@@ -21,11 +21,9 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9&'.-]*[A-Za-z0-9]|[A-Z]")
 # was in force ("the 2021 version", "the rules of 2021") or as the one before ("the old policy").
 _VERSION_NUMBER = re.compile(r"\b(?:version|v\.?)\s*(\d+(?:\.\d+)*)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
-_VERSION_WORD = re.compile(r"\b(?:version|edition|revision|old|older|previous|earlier|former|superseded|prior)\b", re.IGNORECASE)
-_EARLIER = re.compile(
-    r"\b(?:old|older|previous|earlier|former|superseded|prior)\s+(?:\w+\s+){0,3}?(?:version|edition|policy|rules|procedure)\b",
-    re.IGNORECASE,
-)
+_EARLIER_WORDS = r"old|older|previous|earlier|former|superseded|prior"
+_VERSION_WORD = re.compile(rf"\b(?:version|edition|revision|{_EARLIER_WORDS})\b", re.IGNORECASE)
+_EARLIER = re.compile(rf"\b(?:{_EARLIER_WORDS})\s+(?:\w+\s+){{0,3}}?(?:version|edition|policy|rules|procedure)\b", re.IGNORECASE)
 _EFFECTIVE = re.compile(r"\bEffective(?:\s+(?:date|from))?\s*:?\s*(\d{4})-\d{2}-\d{2}", re.IGNORECASE)
 
 

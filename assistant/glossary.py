@@ -98,21 +98,23 @@ class Glossary:
         explained: list[str] = []
         kinds: list[str] = []
 
+        def kind_to_add(match: re.Match) -> str | None:
+            """The kind of the name matched, or None when the question already names that kind."""
+            kind = self.kind_of[match.group(1).lower()]
+            return None if kind.lower() in question.lower() else kind
+
         def explain(match: re.Match) -> str:
-            name = match.group(1)
-            kind = self.kind_of[name.lower()]
-            if kind.lower() in question.lower():
+            name, kind = match.group(1), kind_to_add(match)
+            if kind is None:
                 return name
             explained.append(name)
             kinds.append(kind)
-            article = "an" if kind[0].lower() in "aeiou" else "a"
-            return f"{name} ({article} {kind})"
+            return f"{name} ({_with_article(kind)})"
 
         def as_kind(match: re.Match) -> str:
-            name = match.group(1)
-            kind = self.kind_of[name.lower()]
-            if kind.lower() in question.lower():
-                return name
+            kind = kind_to_add(match)
+            if kind is None:
+                return match.group(1)
             before = question[: match.start()].split()
             previous = before[-1].lower() if before else ""
             words = kind.split()
@@ -120,11 +122,15 @@ class Glossary:
                 return " ".join(words[1:])  # "my personal OneDrive" -> "my personal cloud drive"
             if previous in _DETERMINERS:
                 return kind  # "my Dropbox" -> "my personal cloud drive"
-            return f"{'an' if kind[0].lower() in 'aeiou' else 'a'} {kind}"  # "on WhatsApp" -> "on a ..."
+            return _with_article(kind)  # "on WhatsApp" -> "on a consumer messaging app"
 
         searched = self._pattern.sub(explain, question)
         reading = self._pattern.sub(as_kind, question) if explained else ""
         return Expansion(searched, tuple(explained), tuple(kinds), reading)
+
+
+def _with_article(kind: str) -> str:
+    return f"{'an' if kind[0].lower() in 'aeiou' else 'a'} {kind}"
 
 
 # Words after which a kind reads without an article of its own ("my own personal cloud drive").
