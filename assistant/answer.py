@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .glossary import names_kind
+from .lexical import tokenize
 from .retrieval import Retrieval
 from .schema import Answer, Citation, Passage
 from .units import Unit, normalise, split_units
@@ -61,6 +62,10 @@ class SelectionPolicy:
     # A unit that names the kind of a product the question names ("consumer messaging apps" for
     # "WeChat") states the rule about it, which the cross-encoder, not knowing the brand, underrates.
     kind_match_bonus: float = 3.0
+    # A follow-up that changes one thing ("and if it's only rated medium?") is read together with
+    # the question before it, whose words pull toward the earlier answer; a unit holding a rare word
+    # the follow-up adds (Expansion.added) states the changed case, and wins by this many logits.
+    followup_word_bonus: float = 4.0
     # A unit the cross-encoder scores at least this high is relevant in itself (log-odds 0: even
     # odds), enough to support the best unit or to keep superseded versions out of the answer.
     relevant: float = 0.0
@@ -116,7 +121,7 @@ class AnswerComposer:
         candidates = sorted(candidates, key=lambda c: (c[0].position, c[1]))[: self.policy.max_scored_units]
         if not candidates:
             return []
-        texts = [unit.match for unit, _ in candidates]
+        texts = [unit.read_as for unit, _ in candidates]
         if reranked and self.reranker is not None:
             scores = self.reranker.score_question(query, texts)
         else:
@@ -125,7 +130,9 @@ class AnswerComposer:
             scores = list(vectors @ np.array(vector))
         return [ScoredUnit(unit, n, float(score)) for (unit, n), score in zip(candidates, scores)]
 
-    def value(self, scored: ScoredUnit, passages: list[Passage], reranked: bool, kinds: tuple[str, ...] = ()) -> float:
+    def value(
+        self, scored: ScoredUnit, passages: list[Passage], reranked: bool, kinds: tuple[str, ...] = (), added: tuple[str, ...] = ()
+    ) -> float:
         """A unit's worth as the answer: its relevance, adjusted for what it is and where it comes from."""
         p = self.policy
         passage = passages[scored.n - 1]
@@ -140,9 +147,13 @@ class AnswerComposer:
             value -= p.lecture_penalty * scale
         if any(names_kind(scored.unit.text, kind) for kind in kinds):
             value += p.kind_match_bonus * scale
+        if added and set(added) & set(tokenize([scored.unit.text])[0]):
+            value += p.followup_word_bonus * scale
         return value
 
-    def select(self, scored: list[ScoredUnit], passages: list[Passage], reranked: bool, kinds: tuple[str, ...] = ()) -> "Selection":
+    def select(
+        self, scored: list[ScoredUnit], passages: list[Passage], reranked: bool, kinds: tuple[str, ...] = (), added: tuple[str, ...] = ()
+    ) -> "Selection":
         """The best unit, and up to ``max_units - 1`` more nearly as good from the same document, in
         document order (``best`` is the one the others were measured against). Staying within one document keeps a current rule from being read beside a
         superseded one or a lecture's simplification; a rule keeps out the examples of it."""
@@ -161,7 +172,7 @@ class AnswerComposer:
         named = [s for s in scored if passages[s.n - 1].named]
         if named and len(named) < len(scored):
             scored = named
-        values = {id(s): self.value(s, passages, reranked, kinds) for s in scored}
+        values = {id(s): self.value(s, passages, reranked, kinds, added) for s in scored}
         ranked = sorted(scored, key=lambda s: values[id(s)], reverse=True)
         best = ranked[0]
         best_value = values[id(best)]

@@ -191,8 +191,8 @@ class Assistant:
         """The answer units chosen for a retrieval and the decision to answer with them or decline
         (``retriever``: the one that made the retrieval, when a reload may have replaced it since)."""
         scored = self.composer.score_units(retrieval.focus or retrieval.question, retrieval.passages, retrieval.reranked, retrieval.vector)
-        kinds = expansion.kinds if expansion else ()
-        selection = self.composer.select(scored, retrieval.passages, retrieval.reranked, kinds)
+        kinds, added = (expansion.kinds, expansion.added) if expansion else ((), ())
+        selection = self.composer.select(scored, retrieval.passages, retrieval.reranked, kinds, added)
         return selection, self.decline_policy.decide(self.evidence(retrieval, selection, expansion, retriever))
 
     def ask(

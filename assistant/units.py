@@ -61,16 +61,28 @@ class Unit:
     match: str
     position: int  # order within the passage
     lead_in: str = ""  # the list's introduction, shared by its items
+    heading: str = ""  # the title of the section the unit stands in, without its number
 
     @property
     def text(self) -> str:
         return " ".join(self.parts)
+
+    @property
+    def read_as(self) -> str:
+        """What the cross-encoder reads: the match under its section's title ("What employees must
+        not do: Do not reply to the sender ..."), since a rule often names its subject only in the
+        heading above it. An FAQ answer reads with its own question instead, and a list item or row
+        with its lead-in, which already says what the list is about."""
+        if not self.heading or self.kind == "faq" or self.lead_in:
+            return self.match
+        return f"{self.heading}: {self.match}"
 
 
 @dataclass
 class _Block:
     kind: str  # "para", "item", "row", "question", "example"
     lines: list[str]
+    heading: str = ""  # the title of the last heading above the block
 
     @property
     def text(self) -> str:
@@ -83,9 +95,17 @@ def is_table_row(line: str) -> bool:
     return stripped.count(" | ") >= 1 and not stripped.startswith("|")
 
 
-def _blocks(text: str, in_example: bool) -> list[_Block]:
+def heading_title(heading: str) -> str:
+    """A heading's title without its number or marker ("4.2 What employees must not do" -> "What
+    employees must not do"); "" for an FAQ section's title, which says nothing about a rule."""
+    title = re.sub(r"^(?:#+\s*|(?:(?:Article|Section|Part|Schedule|Exhibit|Annex|Appendix)\s+)?[0-9IVXLC]+(?:\.\d+)*[A-Z]?[.:]?\s+)", "", heading.strip(), flags=re.IGNORECASE)
+    return "" if _FAQ_SECTION.search(title) else title.strip()
+
+
+def _blocks(text: str, in_example: bool, heading: str = "") -> list[_Block]:
     """Lines grouped into blocks: a block starts at a heading, a list item, a table row, an FAQ
-    question, an example or a blank line; other lines continue the block before them (PDF wraps)."""
+    question, an example or a blank line; other lines continue the block before them (PDF wraps).
+    Each block keeps the title of the last heading above it (``heading`` before the first)."""
     blocks: list[_Block] = []
     current: _Block | None = None
     for raw in text.splitlines():
@@ -95,29 +115,30 @@ def _blocks(text: str, in_example: bool) -> list[_Block]:
             continue
         if heading_of(line) is not None:
             # A heading is context, never an answer; a heading that asks (an FAQ entry) is a question.
-            current = _Block("question", [line]) if line.endswith("?") else None
+            heading = heading_title(line)
+            current = _Block("question", [line], heading) if line.endswith("?") else None
             if current is not None:
                 blocks.append(current)
             continue
         if line.startswith("|") and line.endswith("|"):  # a Markdown table row as written
             current = None
-            blocks.append(_Block("pipe", [line]))
+            blocks.append(_Block("pipe", [line], heading))
             continue
         if is_table_row(line):
             current = None
-            blocks.append(_Block("row", [line]))
+            blocks.append(_Block("row", [line], heading))
             continue
         if _BULLET.match(raw):
-            current = _Block("item", [line])
+            current = _Block("item", [line], heading)
         elif _FAQ_QUESTION.match(line) or (line.endswith("?") and (current is None or current.kind != "question")):
-            current = _Block("question", [line])
+            current = _Block("question", [line], heading)
         elif _EXAMPLE.match(line) or in_example and current is None:
-            current = _Block("example", [line])
+            current = _Block("example", [line], heading)
         elif current is None or current.kind == "row":
-            current = _Block("para", [line])
+            current = _Block("para", [line], heading)
         else:
             if current.kind == "question" and current.lines[-1].rstrip().endswith("?"):
-                current = _Block("para", [line])  # the answer after a question
+                current = _Block("para", [line], heading)  # the answer after a question
             else:
                 current.lines.append(line)
                 continue
@@ -277,7 +298,7 @@ def split_units(text: str, section: str = "") -> list[Unit]:
     lead_in = ""
     header: list[str] | None = None
     pending_question = ""
-    for block in _blocks(text, in_example):
+    for block in _blocks(text, in_example, heading_title(section.rsplit(">", 1)[-1])):
         if block.kind != "pipe":
             header = None
         if block.kind == "pipe":
@@ -287,27 +308,27 @@ def split_units(text: str, section: str = "") -> list[Unit]:
                 continue
             labelled = "; ".join(f"{h}: {c}" for h, c in zip(header[1:], cells[1:]) if c)
             match = f"{cells[0]}: {labelled}" if labelled else cells[0]
-            units.append(Unit((block.text,), "row", match, len(units)))
+            units.append(Unit((block.text,), "row", match, len(units), heading=block.heading))
             continue
         if block.kind == "row":
             # A row reads with the sentence that introduces its table ("... within the following
             # deadlines:"), as a list item does with its lead-in.
             parts = (lead_in, block.text) if lead_in else (block.text,)
-            units.append(Unit(parts, "row", f"{lead_in} {block.text}".strip(), len(units), lead_in))
+            units.append(Unit(parts, "row", f"{lead_in} {block.text}".strip(), len(units), lead_in, block.heading))
             continue
         if block.kind == "question":
             question, mark, rest = block.text.partition("?")
             pending_question = question + mark
             if not rest.strip():
                 continue  # the answer follows in the next block
-            block = _Block("para", [rest.strip()])
+            block = _Block("para", [rest.strip()], block.heading)
         if block.kind == "item":
             item = _strip_marker(block.text)
             # A discussion question answers nothing; a lower-case item reads on from its lead-in.
             if item.endswith("?") or not (_readable(item) or lead_in and _readable(item[:1].upper() + item[1:])):
                 continue
             parts = (lead_in, item) if lead_in else (item,)
-            units.append(Unit(parts, "item", f"{lead_in} {item}".strip(), len(units), lead_in))
+            units.append(Unit(parts, "item", f"{lead_in} {item}".strip(), len(units), lead_in, block.heading))
             continue
         sentences = [s for s in split_sentences(_ANSWER_LABEL.sub("", block.text)) if s]
         if block.kind == "para" and not pending_question and any(x.endswith("?") for x in sentences):
@@ -316,7 +337,7 @@ def split_units(text: str, section: str = "") -> list[Unit]:
             leading, entries = faq_entries(sentences, in_faq)
             for sentence in leading:
                 if not sentence.endswith(":") and _readable(sentence):
-                    units.append(Unit((sentence,), "sentence", sentence, len(units)))
+                    units.append(Unit((sentence,), "sentence", sentence, len(units), heading=block.heading))
             for question, answer in entries:
                 while len(answer) > 1 and _BARE_REPLY.match(answer[0]):
                     answer = answer[1:]
@@ -344,7 +365,7 @@ def split_units(text: str, section: str = "") -> list[Unit]:
             if sentence.endswith(("?", ":")):  # a question answers nothing; a lead-in reads with its list
                 continue
             if _readable(sentence):
-                units.append(Unit((sentence,), kind, sentence, len(units)))
+                units.append(Unit((sentence,), kind, sentence, len(units), heading=block.heading))
         last = sentences[-1] if sentences else ""
         lead_in = last if last.endswith(":") and _readable(last) else ""
     return units

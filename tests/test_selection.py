@@ -72,3 +72,19 @@ def test_a_question_naming_a_document_is_answered_from_it():
     passages[1].named = True
     scored = [ScoredUnit(unit("Other: audits once a year."), 1, 2.0), ScoredUnit(unit("Named: audits once per Calendar Year."), 2, -1.0)]
     assert [s.unit.text for s in select(scored, passages).units] == ["Named: audits once per Calendar Year."]
+
+
+def test_a_unit_holding_the_word_a_follow_up_adds_wins():
+    """"And if it's only rated medium?" after a question about critical findings: the medium row
+    states the changed case, though the earlier question's words score the critical row higher."""
+    passages = [passage()]
+    scored = [ScoredUnit(unit("Critical | Deadline: 15 calendar days", "row"), 1, 1.0), ScoredUnit(unit("Medium | Deadline: 90 calendar days", "row", 2), 1, -2.0)]
+    selection = AnswerComposer(None, "Legal").select(scored, passages, True, added=("medium",))
+    assert selection.best.unit.text.startswith("Medium")
+
+
+def test_without_a_follow_up_the_better_scored_unit_wins():
+    passages = [passage()]
+    scored = [ScoredUnit(unit("Critical | Deadline: 15 calendar days", "row"), 1, 1.0), ScoredUnit(unit("Medium | Deadline: 90 calendar days", "row", 2), 1, -2.0)]
+    selection = AnswerComposer(None, "Legal").select(scored, passages, True)
+    assert selection.best.unit.text.startswith("Critical")

@@ -131,3 +131,35 @@ def test_headings_and_questions_are_never_units(text):
 )
 def test_fragments_are_recognised(text, fragment):
     assert starts_mid_sentence(text) is fragment
+
+
+def test_a_unit_is_read_under_the_title_of_the_heading_above_it():
+    text = "4.2 What employees must not do\n- Do not reply to the sender.\n4.3 Keeping records\nKeep the envelope and every attachment."
+    units = split_units(text, "4. The First 24 Hours > 4.1 Forwarding")
+    assert [u.read_as for u in units] == [
+        "What employees must not do: Do not reply to the sender.",
+        "Keeping records: Keep the envelope and every attachment.",
+    ]
+    assert [u.text for u in units] == ["Do not reply to the sender.", "Keep the envelope and every attachment."]  # shown without it
+
+
+def test_a_passage_that_starts_under_a_heading_reads_its_units_under_the_section_title():
+    units = split_units("USB storage ports on Company computers are blocked by default.", "10. Storage > 10.1 USB and removable media")
+    assert units[0].read_as == "USB and removable media: USB storage ports on Company computers are blocked by default."
+
+
+def test_an_faq_answer_reads_with_its_question_not_with_the_faq_title():
+    text = "17. Frequently Asked Questions\nQ1. Can a warning letter wait until Monday? No. Forward it within 24 hours."
+    units = split_units(text, "17. Frequently Asked Questions")
+    assert [(u.kind, u.read_as) for u in units] == [("faq", "Q1. Can a warning letter wait until Monday? Forward it within 24 hours.")]
+
+
+@pytest.mark.parametrize(
+    "heading, title",
+    [("4.2 What employees must not do", "What employees must not do"), ("Article 5 Term of Agreement", "Term of Agreement"),
+     ("## Service inventions", "Service inventions"), ("17. Frequently Asked Questions", "")],
+)
+def test_heading_title_drops_the_number_and_says_nothing_for_an_faq(heading, title):
+    from assistant.units import heading_title
+
+    assert heading_title(heading) == title
