@@ -30,6 +30,9 @@ class Expansion:
     # Rare words a follow-up adds to the conversation (index tokens), set by the service: passages
     # holding them answer what the follow-up changed (:class:`~assistant.ranking.RankingPolicy`).
     added: tuple[str, ...] = ()
+    # Plain phrases of the question that the documents say otherwise ("walk away from"), set by
+    # :class:`~assistant.plain_terms.PlainTerms`: searched with their term, read as it.
+    reworded: tuple[str, ...] = ()
 
 
 # A text names a kind when it holds this share of the kind's words (stemmed): "personal cloud

@@ -14,6 +14,7 @@ from .lexical import ensure_lexical_index
 from .rerank import CrossEncoderReranker, reranker_for
 from .followup import Turn, added_words, needs_context, standalone_question
 from .glossary import Expansion, explained_by, load_glossary, names_kind
+from .plain_terms import load_plain_terms
 from .retrieval import HybridRetriever, Retrieval
 from .schema import Answer
 from .store import ChunkStore, MissingStoreError
@@ -49,6 +50,7 @@ class Assistant:
         self.reranker = reranker
         self.composer = AnswerComposer(self.embeddings, self.settings.contact, reranker if self.settings.rerank else None)
         self.glossary = load_glossary(self.settings.glossary)
+        self.plain_terms = load_plain_terms()
         self.decline_policy = DeclinePolicy(
             min_confidence=self.settings.min_confidence, min_dense_similarity=self.settings.min_dense_similarity
         )
@@ -165,10 +167,11 @@ class Assistant:
         return Evidence(retrieval.reranked, best.score, best_passage, names, tuple(unmatched), named, kind_matched, best_dense)
 
     def search_query(self, question: str, history: list[Turn] | None = None) -> Expansion:
-        """The question actually searched: a follow-up made whole, known product names explained,
-        and the rare words the follow-up adds (:data:`FOLLOWUP_WORD_SHARE`)."""
+        """The question actually searched: a follow-up made whole, known product names and plain
+        phrases explained (:mod:`~assistant.glossary`, :mod:`~assistant.plain_terms`), and the rare
+        words the follow-up adds (:data:`FOLLOWUP_WORD_SHARE`)."""
         question = question.strip()
-        expansion = self.glossary.expand(self.standalone(history, question))
+        expansion = self.plain_terms.reword(self.glossary.expand(self.standalone(history, question)))
         added = added_words(history, question)
         if not added:
             return expansion
