@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .glossary import names_kind
-from .lexical import tokenize
+from .lexical import holds_any
 from .retrieval import Retrieval
 from .schema import Answer, Citation, Passage
 from .units import Unit, normalise, split_units
@@ -147,7 +147,7 @@ class AnswerComposer:
             value -= p.lecture_penalty * scale
         if any(names_kind(scored.unit.text, kind) for kind in kinds):
             value += p.kind_match_bonus * scale
-        if added and set(added) & set(tokenize([scored.unit.text])[0]):
+        if holds_any(scored.unit.text, added):
             value += p.followup_word_bonus * scale
         return value
 

@@ -67,6 +67,12 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     return [list(words) + _cjk_tokens(text) if cjk else words for words, text, cjk in zip(tokens, texts, has_cjk)]
 
 
+def holds_any(text: str, tokens: tuple[str, ...]) -> bool:
+    """Whether ``text`` holds any of ``tokens`` (index tokens, as :func:`tokenize` makes them): how
+    a passage or an answer unit is found to hold a word a follow-up adds."""
+    return bool(tokens) and not set(tokens).isdisjoint(tokenize([text])[0])
+
+
 class LexicalIndex:
     """A BM25 index whose rows are chunk ids."""
 

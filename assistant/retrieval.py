@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from .config import Settings
 from .documents import DocumentDirectory, NamedDocuments
-from .lexical import LexicalIndex, tokenize
+from .lexical import LexicalIndex, holds_any, tokenize
 from .ranking import RankingPolicy
 from .rerank import CrossEncoderReranker
 from .schema import Passage
@@ -168,7 +168,7 @@ class HybridRetriever:
             passage.fused_rank = len(passages) + 1
             passage.named = passage.source in named.sources
             passage.version_asked = passage.source in named.versions
-            passage.holds_added = bool(added) and bool(set(added) & set(tokenize([passage.text])[0]))
+            passage.holds_added = holds_any(passage.text, added)
             passages.append(passage)
 
         reranked = self.reranker is not None and bool(passages)

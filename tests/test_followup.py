@@ -58,3 +58,19 @@ def test_a_followup_adds_only_the_words_the_earlier_question_lacks():
 def test_a_question_that_stands_alone_adds_no_followup_words():
     assert added_words(HISTORY, "Can I put our code on GitHub?") == []
     assert added_words([], "And for Korea?") == []
+
+
+@pytest.mark.parametrize(
+    "text, held",
+    [("Republic of Korea | Notes: Usually 31-month deadline", True), ("Most PCT states require national phase entry at 30 months", False), ("", False)],
+)
+def test_a_text_holds_an_added_word_by_its_index_token(text, held):
+    from assistant.lexical import holds_any
+
+    assert holds_any(text, ("korea",)) is held
+
+
+def test_no_added_words_are_held_by_any_text():
+    from assistant.lexical import holds_any
+
+    assert holds_any("Republic of Korea", ()) is False
