@@ -3,8 +3,11 @@
 Without a language model the rule is simple and predictable: a follow-up that cannot stand alone
 (it starts like a continuation, "And for a utility model?", "What about Germany?"; refers back
 with a pronoun, "Who do I send it to?"; or is only a few words) is searched together with the
-previous question, itself made whole the same way. A question that stands alone is searched as
-typed, so a change of subject is never mixed with the old one.
+previous question, itself made whole the same way. When the follow-up swaps a term of the previous
+question for another of its kind ("What about a Japanese one?" after a question on European
+patents), the previous question is searched with the new term (:mod:`~assistant.substitution`).
+A question that stands alone is searched as typed, so a change of subject is never mixed with the
+old one.
 """
 from __future__ import annotations
 
@@ -12,6 +15,8 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from .substitution import forms_of, substitute
 
 # Few enough words that a question cannot carry its own subject ("And in Germany?").
 MAX_ELLIPTICAL_WORDS = 3
@@ -100,7 +105,8 @@ def standalone_question(history: list[Turn] | None, question: str) -> str:
         return question
     previous = users[-1]
     earlier = [Turn("user", u) for u in users[:-1]]
-    return f"{standalone_question(earlier, previous)} {question}"
+    whole = standalone_question(earlier, previous)
+    return f"{substitute(whole, question) or whole} {question}"
 
 
 def added_words(history: list[Turn] | None, question: str) -> list[str]:
@@ -115,3 +121,17 @@ def added_words(history: list[Turn] | None, question: str) -> list[str]:
         return []
     earlier = set(tokenize([" ".join(users)])[0])
     return [t for t in dict.fromkeys(tokenize([question])[0]) if t not in earlier]
+
+
+def swapped_words(history: list[Turn] | None, question: str) -> list[str]:
+    """The index tokens of every form of a place or level a follow-up swaps in ("japan", "japanes",
+    "jpo" for "What about a Japanese one?" after a question on European patents). Unlike
+    :func:`added_words` they are not filtered by rarity: the swap says that the answer must be
+    about this place, however many documents name it."""
+    from .lexical import tokenize
+
+    users = [t.content for t in history or [] if t.role == "user" and t.content.strip()]
+    if not users or not needs_context(question):
+        return []
+    forms = forms_of(question, standalone_question([Turn("user", u) for u in users[:-1]], users[-1]))
+    return list(dict.fromkeys(tokenize([" ".join(forms)])[0])) if forms else []

@@ -12,7 +12,7 @@ from .documents import DocumentDirectory
 from .embeddings import embeddings_for
 from .lexical import ensure_lexical_index
 from .rerank import CrossEncoderReranker, reranker_for
-from .followup import Turn, added_words, needs_context, standalone_question
+from .followup import Turn, added_words, needs_context, standalone_question, swapped_words
 from .glossary import Expansion, explained_by, load_glossary, names_kind
 from .plain_terms import load_plain_terms
 from .retrieval import HybridRetriever, Retrieval
@@ -172,12 +172,13 @@ class Assistant:
         words the follow-up adds (:data:`FOLLOWUP_WORD_SHARE`)."""
         question = question.strip()
         expansion = self.plain_terms.reword(self.glossary.expand(self.standalone(history, question)))
-        added = added_words(history, question)
-        if not added:
+        added, swapped = added_words(history, question), swapped_words(history, question)
+        if not added and not swapped:
             return expansion
         limit = max(1, FOLLOWUP_WORD_SHARE * len(self.directory.records))
-        rare = tuple(t for t in added if 0 < self.lexical.document_frequency(t) <= limit)
-        return replace(expansion, added=rare)
+        rare = [t for t in added if 0 < self.lexical.document_frequency(t) <= limit]
+        known = [t for t in swapped if self.lexical.document_frequency(t) > 0]
+        return replace(expansion, added=tuple(dict.fromkeys(rare + known)))
 
     def standalone(self, history: list[Turn] | None, question: str) -> str:
         """A follow-up made whole: by the language model when one is configured and reachable,
