@@ -20,6 +20,7 @@ from .ranking import RankingPolicy
 from .rerank import CrossEncoderReranker
 from .schema import Passage
 from .store import ChunkStore
+from .unknown_names import without_unknown_names
 
 # A name: a capitalised word that does not start the question, or an acronym of 3+ letters
 # ("OK" and "IT" are words, "VPN" is a name).
@@ -43,7 +44,9 @@ class Retrieval:
     named: NamedDocuments
     reranked: bool = False
     names: list[str] = field(default_factory=list)  # names the question uses
-    focus: str = ""  # the question without the words that named documents (what content is matched on)
+    # The question as the cross-encoder reads it: without the words that named documents (what
+    # content is matched on) and without names no document holds (assistant/unknown_names.py).
+    focus: str = ""
     vector: list[float] | None = None  # the question's embedding, reused when scoring answer units
 
 
@@ -90,6 +93,12 @@ class HybridRetriever:
     def names_in(question: str) -> list[str]:
         """Capitalised words that do not start the question, and acronyms: what the question names."""
         return [w for w in _CAPITALISED.findall(question) if tokenize([w])[0]]
+
+    def holds_name(self, name: str) -> bool:
+        """Whether some passage of the store holds a word of the name (a word the index drops as too
+        common counts as held: it is no name)."""
+        tokens = tokenize([name])[0]
+        return not tokens or any(self.lexical.document_frequency(t) > 0 for t in tokens)
 
     def unmatched_names(self, names: list[str], passage: Passage) -> list[str]:
         """Names that neither the passage nor its document's title, section or opening mention."""
@@ -147,6 +156,9 @@ class HybridRetriever:
         else:
             vector = focus_vector = self.embeddings.embed_query(question)
 
+        # What the cross-encoder reads: the focus, without the names no document holds.
+        read = without_unknown_names(focus, self.names_in(focus), self.holds_name)
+
         general = self._candidates(question, vector, allowed, n, found, added)
         pool_size = max(self.settings.rerank_candidates, POOL_PER_SOURCE * k) if self.reranker is not None else n
         if named.sources:
@@ -174,10 +186,10 @@ class HybridRetriever:
         reranked = self.reranker is not None and bool(passages)
         if reranked:
             passages = passages[:pool_size]  # only reranked passages are ranked and shown
-            for passage, logit in zip(passages, self.reranker.score_question(focus, [p.text for p in passages])):
+            for passage, logit in zip(passages, self.reranker.score_question(read, [p.text for p in passages])):
                 passage.rerank = logit
         chosen = self.policy.select(self.policy.rank(passages), k)
-        return Retrieval(question, chosen, named, reranked, self.names_in(question), focus, focus_vector)
+        return Retrieval(question, chosen, named, reranked, self.names_in(question), read, focus_vector)
 
 
 def _merge(inside: list[str], general: list[str], size: int, share: float) -> list[str]:

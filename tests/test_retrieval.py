@@ -120,6 +120,12 @@ def test_names_in_the_question_are_proper_nouns_and_acronyms_not_its_first_word(
     assert retrieval.names == ["Panasonic", "Tesla", "FRAND"]
 
 
+def test_the_cross_encoder_reads_the_question_without_names_no_document_holds(sample_assistant):
+    retrieval = sample_assistant.retrieve("We hired an engineer from Zarnovia Metals (competitor). Can he join the Corvane diffusion line?", k=5)
+    assert retrieval.focus == "We hired an engineer from a competitor. Can he join the Corvane diffusion line?"
+    assert "Zarnovia" in retrieval.names  # still a name the evidence is checked for
+
+
 @pytest.mark.parametrize("k", [5, 10])
 def test_scores_are_one_scale_best_first_with_no_sentinel(sample_assistant, k):
     """Defect: with k=10 and a near-duplicate among the reranked passages a score was -999999.99."""

@@ -1,0 +1,47 @@
+"""The question as the cross-encoder reads it: without the names that no document holds.
+
+Staff name the people, places and firms of their situation ("our licensee in Vietnam", "a court in
+Ningbo", "put my results on ResearchGate"). When no document of the store holds the name, no
+passage can match it, and the cross-encoder, which has never seen most such names either, only
+scores every passage lower for it. Read without the name ("our licensee in still hasn't sent
+the Q2 royalty statement ...") the question is scored on what it asks. Where the question says
+what the name is, in brackets ("from Qilin Magtech (competitor)"), it is read as that kind ("from
+a competitor"). The name still counts for the decision: evidence that does not mention a name of
+the question lowers the confidence (:class:`~assistant.decline.DeclinePolicy`). Retrieval itself
+is not changed: BM25 has no such word, and the embedding model reads the question as typed.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+# A bracket after a name that says what it is: one to three words ("(competitor)", "(a supplier)",
+# "(our Dutch distributor)"); longer brackets are remarks, not kinds.
+_KIND_IN_BRACKETS = r"\s*\((?:an?\s+|the\s+|our\s+)?(?P<kind>(?:[\w-]+\s+){0,2}[\w-]+)\)"
+
+
+# A name of several words ("Qilin Magtech", "Zarnovia Metals"): capitalised words in a row.
+_NAME_RUN = re.compile(r"(?<![\w-])[A-Z][\w&.-]*(?:[\s-]+[A-Z][\w&.-]*)*(?![\w-])")
+
+
+def without_unknown_names(text: str, names: list[str], known: Callable[[str], bool]) -> str:
+    """``text`` without the ``names`` for which ``known`` is false (a name is known when a document
+    holds it), each with the capitalised words around it ("Zarnovia Metals": "Metals" is a word
+    the documents hold, the firm is not), and replaced by the kind in brackets after it, if any."""
+    unknown = {n for n in names if not known(n)}
+    if not unknown:
+        return text
+
+    def drop(match: re.Match) -> str:
+        if not set(re.findall(r"[\w&.-]+", match.group("run"))) & unknown:
+            return match.group(0)
+        kind = match.group("kind")
+        if kind is None:
+            return ""
+        if kind.endswith("s") and not kind.endswith("ss"):  # "(alloy suppliers)": no article
+            return kind
+        return f"{'an' if kind[0].lower() in 'aeiou' else 'a'} {kind}"
+
+    text = re.sub(rf"(?P<run>{_NAME_RUN.pattern})(?:{_KIND_IN_BRACKETS})?", drop, text)
+    text = re.sub(r"\s+([?.!,;:)])", r"\1", " ".join(text.split()))
+    return text.strip()
