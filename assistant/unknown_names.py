@@ -20,6 +20,9 @@ from typing import Callable
 _KIND_IN_BRACKETS = r"\s*\((?:an?\s+|the\s+|our\s+)?(?P<kind>(?:[\w-]+\s+){0,2}[\w-]+)\)"
 
 
+# Or after a comma, as an apposition that ends the clause: "into Brainwave Pro, an AI chatbot?".
+_KIND_AFTER_COMMA = r",\s+(?:an?\s+)(?P<kind2>(?:[\w-]+\s+){0,2}[\w-]+)(?=[?.!,;]|$)"
+
 # A name of several words ("Qilin Magtech", "Zarnovia Metals"): capitalised words in a row.
 _NAME_RUN = re.compile(r"(?<![\w-])[A-Z][\w&.-]*(?:[\s-]+[A-Z][\w&.-]*)*(?![\w-])")
 
@@ -27,21 +30,29 @@ _NAME_RUN = re.compile(r"(?<![\w-])[A-Z][\w&.-]*(?:[\s-]+[A-Z][\w&.-]*)*(?![\w-]
 def without_unknown_names(text: str, names: list[str], known: Callable[[str], bool]) -> str:
     """``text`` without the ``names`` for which ``known`` is false (a name is known when a document
     holds it), each with the capitalised words around it ("Zarnovia Metals": "Metals" is a word
-    the documents hold, the firm is not), and replaced by the kind in brackets after it, if any."""
+    the documents hold, the firm is not), and replaced by the kind the question gives it, if any:
+    in brackets after it ("Qilin Magtech (competitor)") or in apposition ("Brainwave Pro, an AI
+    chatbot?")."""
     unknown = {n for n in names if not known(n)}
     if not unknown:
         return text
 
     def drop(match: re.Match) -> str:
-        if not set(re.findall(r"[\w&.-]+", match.group("run"))) & unknown:
+        if not is_unknown(match.group("run")):
             return match.group(0)
-        kind = match.group("kind")
+        kind = match.group("kind") or match.group("kind2")
         if kind is None:
             return ""
         if kind.endswith("s") and not kind.endswith("ss"):  # "(alloy suppliers)": no article
             return kind
         return f"{'an' if kind[0].lower() in 'aeiou' else 'a'} {kind}"
 
-    text = re.sub(rf"(?P<run>{_NAME_RUN.pattern})(?:{_KIND_IN_BRACKETS})?", drop, text)
+    def is_unknown(run: str) -> bool:
+        return bool(set(re.findall(r"[\w&.-]+", run)) & unknown)
+
+    # An unknown name set off by commas ("A competitor, Qilin Magtech, sent us ...") goes with them.
+    text = re.sub(rf",\s*(?P<run>{_NAME_RUN.pattern}),", lambda m: " " if is_unknown(m.group("run")) else m.group(0), text)
+    text = re.sub(rf"(?P<run>{_NAME_RUN.pattern})(?:{_KIND_IN_BRACKETS}|{_KIND_AFTER_COMMA})?", drop, text)
     text = re.sub(r"\s+([?.!,;:)])", r"\1", " ".join(text.split()))
-    return text.strip()
+    text = re.sub(r",(?:\s*,)+", ",", text)  # one comma where two met, none before a sentence's end
+    return re.sub(r",\s*([?.!])", r"\1", text).strip()

@@ -176,6 +176,29 @@ def test_a_brand_the_documents_never_name_is_answered_by_the_rule_for_its_kind(s
     assert source in {c.source for c in answer.citations[:2]}
 
 
+@pytest.mark.parametrize(
+    "question, source",
+    [
+        ("Can I paste our sintering parameters into Brainwave Pro, an AI chatbot?", "policies/trade-secret-protection.pdf"),
+        ("A competitor, Qilin Magtech, sent us a letter saying our magnets infringe their patent. What should I do?",
+         "policies/ip-risk-early-warning.pdf"),
+        ("Who owns an invention I made at the Zarnovia plant during my shift?", "policies/service-inventions-v3.pdf"),
+        ("Can I put the Lurvik firmware code on GitHub?", "policies/open-source-software.pdf"),
+    ],
+)
+def test_a_question_naming_something_no_document_holds_is_answered_by_the_rule_that_covers_it(sample_assistant, question, source):
+    """Zarnovia, Lurvik, Qilin Magtech and Brainwave Pro appear in no document and in no glossary."""
+    answer = sample_assistant.ask(question)
+    assert answer.grounded, answer.answer
+    assert source in {c.source for c in answer.citations}
+
+
+@pytest.mark.parametrize("question", ["What is the parking fee at Zarnovia airport?", "When does the Lurvik canteen open on Sundays?"])
+def test_a_question_naming_something_no_document_holds_is_declined_when_nothing_covers_it(sample_assistant, question):
+    answer = sample_assistant.ask(question)
+    assert not answer.grounded, answer.answer
+
+
 def test_a_followup_is_answered_in_the_context_of_the_conversation(sample_assistant):
     from assistant.followup import Turn
 

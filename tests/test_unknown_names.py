@@ -23,6 +23,9 @@ def known(name: str) -> bool:
         ("I put my results on ResearchGate, is that a problem?", ["ResearchGate"], "I put my results on, is that a problem?"),
         ("We work with Voltrix Motors on a new grade.", ["Voltrix", "Motors"], "We work with on a new grade."),
         ("We buy from Zarnovia Metals (alloys) too.", ["Zarnovia"], "We buy from alloys too."),
+        ("Can I paste parameters into Brainwave Pro, an AI chatbot?", ["Brainwave", "Pro"], "Can I paste parameters into an AI chatbot?"),
+        ("A competitor, Qilin Magtech, sent us a letter.", ["Qilin", "Magtech"], "A competitor sent us a letter."),
+        ("Can I send it on Plimtalk, or is that banned?", ["Plimtalk"], "Can I send it on, or is that banned?"),
     ],
 )
 def test_names_no_document_holds_are_left_out(question, names, read):
