@@ -9,7 +9,7 @@ Whether to answer at all is not decided here but by :class:`~assistant.decline.D
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -37,6 +37,18 @@ class Selection:
 
     units: list[ScoredUnit]
     best: ScoredUnit | None
+
+    @property
+    def quoted(self) -> set[int]:
+        """The numbers of the passages the answer quotes."""
+        return {s.n for s in self.units}
+
+    def renumbered(self, numbers: dict[int, int]) -> "Selection":
+        """The same units, citing passages by their numbers after a re-ranking (old -> new)."""
+        def moved(scored: ScoredUnit) -> ScoredUnit:
+            return replace(scored, n=numbers[scored.n])
+
+        return Selection([moved(s) for s in self.units], moved(self.best) if self.best else None)
 
 
 @dataclass(frozen=True)

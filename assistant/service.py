@@ -256,4 +256,7 @@ class Assistant:
         retrieval.question = question
         if not decision.answer:
             return self.composer.refuse(question, backend, decision.reason, decision.confidence, standalone)
-        return self.composer.compose(retrieval, selection, backend, decision.confidence, standalone)
+        # What the answer quotes is what it rests on: those passages are re-ranked up
+        # (RankingPolicy.answer_quote_bonus), so the first source shown is the answer's.
+        retrieval.passages, numbers = retriever.policy.quoted_first(retrieval.passages, selection.quoted)
+        return self.composer.compose(retrieval, selection.renumbered(numbers), backend, decision.confidence, standalone)

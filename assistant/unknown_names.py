@@ -1,14 +1,17 @@
-"""The question as the cross-encoder reads it: without the names that no document holds.
+"""The question as the cross-encoder reads it: a name no document holds, read as what the question
+says it is.
 
-Staff name the people, places and firms of their situation ("our licensee in Vietnam", "a court in
-Ningbo", "put my results on ResearchGate"). When no document of the store holds the name, no
-passage can match it, and the cross-encoder, which has never seen most such names either, only
-scores every passage lower for it. Read without the name ("our licensee in still hasn't sent
-the Q2 royalty statement ...") the question is scored on what it asks. Where the question says
-what the name is, in brackets ("from Qilin Magtech (competitor)"), it is read as that kind ("from
-a competitor"). The name still counts for the decision: evidence that does not mention a name of
-the question lowers the confidence (:class:`~assistant.decline.DeclinePolicy`). Retrieval itself
-is not changed: BM25 has no such word, and the embedding model reads the question as typed.
+Staff name the firms and products of their situation and often say what they are: "an engineer
+from Qilin Magtech (competitor)", "into Brainwave Pro, an AI chatbot", "A competitor, Qilin
+Magtech, sent us a letter". When no document of the store holds the name, no passage can match
+it, and the cross-encoder, which has never seen it either, scores every passage lower for it
+(-6.8 against the rule for hires from competitors, -3.1 for "from a competitor"). Such a name is
+read as its kind ("from a competitor"), or left out where it stands in apposition to the words
+before it. A name the question does not explain stays: it may be the very thing asked about
+("the Tesla and Panasonic battery licence"), and read without it the question would match any
+licence. Every name still counts for the decision (the decline policy's unmatched-name penalty).
+Retrieval itself is not changed: BM25 has no such word, and the embedding model reads the
+question as typed.
 """
 from __future__ import annotations
 
@@ -28,11 +31,11 @@ _NAME_RUN = re.compile(r"(?<![\w-])[A-Z][\w&.-]*(?:[\s-]+[A-Z][\w&.-]*)*(?![\w-]
 
 
 def without_unknown_names(text: str, names: list[str], known: Callable[[str], bool]) -> str:
-    """``text`` without the ``names`` for which ``known`` is false (a name is known when a document
-    holds it), each with the capitalised words around it ("Zarnovia Metals": "Metals" is a word
-    the documents hold, the firm is not), and replaced by the kind the question gives it, if any:
-    in brackets after it ("Qilin Magtech (competitor)") or in apposition ("Brainwave Pro, an AI
-    chatbot?")."""
+    """``text`` with each of the ``names`` for which ``known`` is false (a name is known when a
+    document holds it), together with the capitalised words around it ("Zarnovia Metals":
+    "Metals" is a word the documents hold, the firm is not), replaced by the kind the question
+    gives it: in brackets after it ("Qilin Magtech (competitor)"), after a comma ("Brainwave Pro,
+    an AI chatbot?"), or before it ("A competitor, Qilin Magtech, sent ...": the name goes)."""
     unknown = {n for n in names if not known(n)}
     if not unknown:
         return text
@@ -42,7 +45,7 @@ def without_unknown_names(text: str, names: list[str], known: Callable[[str], bo
             return match.group(0)
         kind = match.group("kind") or match.group("kind2")
         if kind is None:
-            return ""
+            return match.group(0)
         if kind.endswith("s") and not kind.endswith("ss"):  # "(alloy suppliers)": no article
             return kind
         return f"{'an' if kind[0].lower() in 'aeiou' else 'a'} {kind}"

@@ -32,6 +32,7 @@ def test_without_the_reranker_the_key_is_the_negative_log_fused_rank():
         ({"doc_type": "lecture"}, "doc_type_penalty", -1.0),
         ({"named": True}, "named_document_bonus", 3.0),
         ({"holds_added": True}, "followup_word_bonus", 4.0),
+        ({"quoted": True}, "answer_quote_bonus", 2.0),
         ({"status": "superseded", "version_asked": True}, "superseded_penalty", 0.0),
     ],
 )
@@ -77,7 +78,24 @@ def test_near_duplicate_threshold_is_a_share_of_the_shorter_text():
     assert not near_duplicate("one two three four five", "one two three nine ten", threshold=0.8)
 
 
-@pytest.mark.parametrize("bad", [{"superseded_penalty": -1.0}, {"duplicate_overlap": 0.0}, {"fusion_prior": -0.5}])
+def test_the_passages_the_answer_quotes_are_shown_first_with_scores_in_order():
+    policy = RankingPolicy()
+    shown = policy.rank([passage("a", rerank=3.0, page=1), passage("b", rerank=2.0, page=2), passage("c", rerank=-1.0, page=3)])
+    ranked, numbers = policy.quoted_first(shown, {2})
+    assert [p.id for p in ranked] == ["b", "a", "c"]
+    assert numbers == {1: 2, 2: 1, 3: 3}
+    assert [p.score for p in ranked] == sorted((p.score for p in ranked), reverse=True)
+
+
+def test_a_quoted_passage_far_below_stays_below():
+    """The bonus is a few logits, not a sentinel: a much stronger passage keeps its place."""
+    policy = RankingPolicy()
+    shown = policy.rank([passage("a", rerank=6.0, page=1), passage("b", rerank=1.0, page=2)])
+    ranked, _ = policy.quoted_first(shown, {2})
+    assert [p.id for p in ranked] == ["a", "b"]
+
+
+@pytest.mark.parametrize("bad", [{"superseded_penalty": -1.0}, {"duplicate_overlap": 0.0}, {"fusion_prior": -0.5}, {"answer_quote_bonus": -2.0}])
 def test_invalid_parameters_are_refused(bad):
     with pytest.raises(ValueError):
         RankingPolicy(**bad)

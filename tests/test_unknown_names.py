@@ -1,4 +1,4 @@
-"""The cross-encoder reads a question without the names that no document holds."""
+"""The cross-encoder reads a name no document holds as the kind the question says it is."""
 from __future__ import annotations
 
 import pytest
@@ -15,21 +15,30 @@ def known(name: str) -> bool:
 @pytest.mark.parametrize(
     "question, names, read",
     [
-        ("Our licensee in Vietnam still hasn't paid. What now?", ["Vietnam"], "Our licensee in still hasn't paid. What now?"),
         ("We hired an engineer from Qilin Magtech (competitor). Can she start?", ["Qilin", "Magtech"],
          "We hired an engineer from a competitor. Can she start?"),
         ("We buy from Zarnovia Metals (an alloy supplier). Do we need an indemnity?", ["Zarnovia", "Metals"],
          "We buy from an alloy supplier. Do we need an indemnity?"),
-        ("I put my results on ResearchGate, is that a problem?", ["ResearchGate"], "I put my results on, is that a problem?"),
-        ("We work with Voltrix Motors on a new grade.", ["Voltrix", "Motors"], "We work with on a new grade."),
         ("We buy from Zarnovia Metals (alloys) too.", ["Zarnovia"], "We buy from alloys too."),
         ("Can I paste parameters into Brainwave Pro, an AI chatbot?", ["Brainwave", "Pro"], "Can I paste parameters into an AI chatbot?"),
         ("A competitor, Qilin Magtech, sent us a letter.", ["Qilin", "Magtech"], "A competitor sent us a letter."),
-        ("Can I send it on Plimtalk, or is that banned?", ["Plimtalk"], "Can I send it on, or is that banned?"),
     ],
 )
-def test_names_no_document_holds_are_left_out(question, names, read):
+def test_a_name_no_document_holds_is_read_as_the_kind_the_question_gives_it(question, names, read):
     assert without_unknown_names(question, names, known) == read
+
+
+@pytest.mark.parametrize(
+    "question, names",
+    [
+        ("What royalty rate does the Tesla and Panasonic battery licence set?", ["Tesla", "Panasonic"]),
+        ("Our licensee in Vietnam still hasn't paid. What now?", ["Vietnam"]),
+        ("Can I send it on Plimtalk, or is that banned?", ["Plimtalk"]),
+    ],
+)
+def test_a_name_the_question_does_not_explain_stays(question, names):
+    """It may be what the question is about: read without it, the question would match any licence."""
+    assert without_unknown_names(question, names, known) == question
 
 
 def test_names_a_document_holds_are_kept():
@@ -38,5 +47,5 @@ def test_names_a_document_holds_are_kept():
 
 
 def test_a_long_remark_in_brackets_is_not_taken_for_a_kind():
-    read = without_unknown_names("We met Qilin (they were very friendly to us) at the fair.", ["Qilin"], known)
-    assert read == "We met (they were very friendly to us) at the fair."
+    question = "We met Qilin (they were very friendly to us) at the fair."
+    assert without_unknown_names(question, ["Qilin"], known) == question
