@@ -35,11 +35,11 @@ class RankingPolicy:
     followup_word_bonus: float = 4.0
     # The passages the answer quotes are what it rests on: shown first, by this many logits. The
     # answer units are read one by one, so they place the clause more exactly than a score of the
-    # whole passage (the governing-law sentence, not the page of notices around it). Chosen by an
-    # offline replay of the answered tuning questions (benchmarks/results/tune-ranking.json): MRR
+    # whole passage (the governing-law sentence, not the page of notices around it). Chosen by
+    # benchmarks/tune_quote_bonus.py on the tuning questions (results/tune-quote-bonus.json): MRR
     # CUAD dev 0.694 -> 0.742, our CUAD tuning half 0.776 -> 0.805, sample gold 0.895 -> 0.908,
-    # staff tuning 0.465 -> 0.485, follow-up tuning 0.700 -> 0.742; 1 gains less, 3-4 lose one
-    # CUAD tuning question's rank, 6 and more put a quoted passage above a better one too often.
+    # staff tuning 0.433 -> 0.454, follow-up tuning 0.700 -> 0.742; 1 gains less, 3 and more lose
+    # CUAD tuning ranks (a quoted passage put above a better one); hit@5 cannot change.
     answer_quote_bonus: float = 2.0
     # A superseded version must be far more relevant than the current one to be shown above it
     # (unless the question asks for that version: ``Passage.outdated``).
