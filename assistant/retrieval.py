@@ -45,9 +45,11 @@ class Retrieval:
     reranked: bool = False
     names: list[str] = field(default_factory=list)  # names the question uses
     # The question as the cross-encoder reads it: without the words that named documents (what
-    # content is matched on) and without names no document holds (assistant/unknown_names.py).
+    # content is matched on), a name no document holds read as the kind the question gives it
+    # (assistant/unknown_names.py).
     focus: str = ""
     vector: list[float] | None = None  # the question's embedding, reused when scoring answer units
+    reread: int = 0  # how many fused candidates the cross-encoder read
 
 
 @dataclass
@@ -160,7 +162,8 @@ class HybridRetriever:
         read = without_unknown_names(focus, self.names_in(focus), self.holds_name)
 
         general = self._candidates(question, vector, allowed, n, found, added)
-        pool_size = max(self.settings.rerank_candidates, POOL_PER_SOURCE * k) if self.reranker is not None else n
+        reread = self.settings.named_rerank_candidates if named.sources else self.settings.rerank_candidates
+        pool_size = max(reread, POOL_PER_SOURCE * k) if self.reranker is not None else n
         if named.sources:
             inside = self._candidates(focus, focus_vector, set(named.sources), n, found, added)
             ranked = _merge(inside, general, pool_size, NAMED_SHARE)
@@ -189,7 +192,7 @@ class HybridRetriever:
             for passage, logit in zip(passages, self.reranker.score_question(read, [p.text for p in passages])):
                 passage.rerank = logit
         chosen = self.policy.select(self.policy.rank(passages), k)
-        return Retrieval(question, chosen, named, reranked, self.names_in(question), read, focus_vector)
+        return Retrieval(question, chosen, named, reranked, self.names_in(question), read, focus_vector, len(passages) if reranked else 0)
 
 
 def _merge(inside: list[str], general: list[str], size: int, share: float) -> list[str]:

@@ -133,6 +133,7 @@ class Assistant:
                 "rrf_k": s.rrf_k,
                 "rerank": s.rerank,
                 "rerank_candidates": s.rerank_candidates,
+                "named_rerank_candidates": s.named_rerank_candidates,
                 "chunk_tokens": s.chunk_tokens,
                 "chunk_overlap_tokens": s.chunk_overlap_tokens,
                 "header_tokens": s.header_tokens,

@@ -70,6 +70,22 @@ def test_by_default_the_cross_encoder_reads_16_candidates_of_160_word_pieces(mon
     assert (settings.rerank_candidates, settings.rerank_max_tokens) == (16, 160)
 
 
+def test_a_question_naming_a_document_has_24_candidates_reread(monkeypatch):
+    """Inside one long contract the answering clause often sits at fused rank 17-24 (config.py)."""
+    from assistant.config import load_settings
+
+    monkeypatch.delenv("ASSISTANT_NAMED_RERANK_CANDIDATES", raising=False)
+    assert load_settings().named_rerank_candidates == 24
+
+
+def test_a_document_named_question_rereads_the_named_pool(sample_assistant):
+    named = sample_assistant.retrieve("What does POL-IP-008 say about insurance?", k=5)
+    plain = sample_assistant.retrieve("What does the policy say about insurance?", k=5)
+    assert named.named.sources and not plain.named.sources
+    assert named.reread == sample_assistant.settings.named_rerank_candidates
+    assert plain.reread == sample_assistant.settings.rerank_candidates
+
+
 def test_pairs_are_cut_to_max_tokens():
     from assistant.rerank import CrossEncoderReranker
 
