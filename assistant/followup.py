@@ -97,15 +97,24 @@ def needs_context(question: str) -> bool:
     return bool(_CONTINUATION.match(question))
 
 
+def _leaned_on(history: list[Turn] | None, question: str) -> list[str]:
+    """The earlier user questions a follow-up leans on; empty for a question that stands alone."""
+    users = [t.content.strip() for t in history or [] if t.role == "user" and t.content.strip()]
+    return users if users and needs_context(question) else []
+
+
+def _whole_previous(users: list[str]) -> str:
+    """The last of the earlier questions, itself made whole."""
+    return standalone_question([Turn("user", u) for u in users[:-1]], users[-1])
+
+
 def standalone_question(history: list[Turn] | None, question: str) -> str:
     """The question to search: as typed, or joined to the previous (made-whole) user question."""
     question = question.strip()
-    users = [t.content.strip() for t in history or [] if t.role == "user" and t.content.strip()]
-    if not users or not needs_context(question):
+    users = _leaned_on(history, question)
+    if not users:
         return question
-    previous = users[-1]
-    earlier = [Turn("user", u) for u in users[:-1]]
-    whole = standalone_question(earlier, previous)
+    whole = _whole_previous(users)
     return f"{substitute(whole, question) or whole} {question}"
 
 
@@ -116,8 +125,8 @@ def added_words(history: list[Turn] | None, question: str) -> list[str]:
     stands alone."""
     from .lexical import tokenize
 
-    users = [t.content for t in history or [] if t.role == "user" and t.content.strip()]
-    if not users or not needs_context(question):
+    users = _leaned_on(history, question)
+    if not users:
         return []
     earlier = set(tokenize([" ".join(users)])[0])
     return [t for t in dict.fromkeys(tokenize([question])[0]) if t not in earlier]
@@ -130,8 +139,6 @@ def swapped_words(history: list[Turn] | None, question: str) -> list[str]:
     about this place, however many documents name it."""
     from .lexical import tokenize
 
-    users = [t.content for t in history or [] if t.role == "user" and t.content.strip()]
-    if not users or not needs_context(question):
-        return []
-    forms = forms_of(question, standalone_question([Turn("user", u) for u in users[:-1]], users[-1]))
+    users = _leaned_on(history, question)
+    forms = forms_of(question, _whole_previous(users)) if users else []
     return list(dict.fromkeys(tokenize([" ".join(forms)])[0])) if forms else []

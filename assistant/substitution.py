@@ -102,22 +102,27 @@ def mentions(text: str) -> list[Mention]:
     return sorted(found, key=lambda m: m.start)
 
 
-def substitute(previous: str, followup: str) -> str | None:
-    """The previous question with its term replaced by the follow-up's term of the same kind, or
-    None when the follow-up names no other term of a kind the previous question has.
+def _swaps(previous: str, followup: str) -> list[tuple[list[Mention], Mention]]:
+    """Each term the follow-up swaps in, with the previous question's mentions it replaces.
 
     A kind is swapped only when the follow-up names exactly one term of it and the previous
-    question names exactly one other ("in China and the US?" then "and Japan?" is not a swap), and
-    the follow-up does not also repeat the previous term.
+    question names exactly one other ("in China and the US?" then "and Japan?" is not a swap).
     """
     new_by_kind = _by_kind(mentions(followup))
     old_by_kind = _by_kind(mentions(previous))
-    replacements: list[tuple[Mention, str]] = []
+    swaps = []
     for kind, new in new_by_kind.items():
         old = old_by_kind.get(kind)
         if old is None or len(new) != 1 or len({m.value for m in old}) != 1 or new[0].value == old[0].value:
             continue
-        replacements += [(mention, followup[new[0].start : new[0].end]) for mention in old]
+        swaps.append((old, new[0]))
+    return swaps
+
+
+def substitute(previous: str, followup: str) -> str | None:
+    """The previous question with its term replaced by the follow-up's term of the same kind, or
+    None when the follow-up swaps nothing (:func:`_swaps`)."""
+    replacements = [(mention, followup[new.start : new.end]) for old, new in _swaps(previous, followup) for mention in old]
     if not replacements:
         return None
     text = previous
@@ -130,15 +135,13 @@ def forms_of(followup: str, previous: str) -> list[str]:
     """Every written form of the place or level a follow-up swaps in (for "Japanese" after a
     question on European patents: Japan, Japanese, JPO), so that an answer naming it in another
     form is recognised as being about it. Empty when nothing is swapped."""
-    if substitute(previous, followup) is None:
-        return []
-    new, old = _by_kind(mentions(followup)), _by_kind(mentions(previous))
     forms: list[str] = []
-    for kind in ("place", "level"):
-        if len(new.get(kind, ())) == 1 and kind in old and new[kind][0].value not in {m.value for m in old[kind]}:
-            value = new[kind][0].value
+    for _, new in _swaps(previous, followup):
+        if new.kind == "place":
             # One-word forms only: the words of "United States" are each common words of their own.
-            forms += [form for form in PLACES[value] if " " not in form] if kind == "place" else [value]
+            forms += [form for form in PLACES[new.value] if " " not in form]
+        elif new.kind == "level":
+            forms.append(new.value)
     return forms
 
 
