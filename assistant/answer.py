@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
+from .answer_type import states
 from .glossary import names_kind
 from .lexical import holds_any
 from .retrieval import Retrieval
@@ -78,6 +79,14 @@ class SelectionPolicy:
     # the question before it, whose words pull toward the earlier answer; a unit holding a rare word
     # the follow-up adds (Expansion.added) states the changed case, and wins by this many logits.
     followup_word_bonus: float = 4.0
+    # A question about how a rule changed is answered by the unit that records the change
+    # ("IP Committee decision period shortened from 90 to 60 days"), not by today's rule, which
+    # the cross-encoder prefers for sharing the question's words: this many logits.
+    change_record_bonus: float = 4.0
+    # A question asking for a time, an amount or a form (assistant/answer_type.py) is answered by a
+    # unit that states one ("by month 9"); the cross-encoder prefers units sharing the question's
+    # words whether or not they state it: this many logits.
+    answer_type_bonus: float = 0.0
     # A unit the cross-encoder scores at least this high is relevant in itself (log-odds 0: even
     # odds), enough to support the best unit or to keep superseded versions out of the answer.
     relevant: float = 0.0
@@ -143,7 +152,13 @@ class AnswerComposer:
         return [ScoredUnit(unit, n, float(score)) for (unit, n), score in zip(candidates, scores)]
 
     def value(
-        self, scored: ScoredUnit, passages: list[Passage], reranked: bool, kinds: tuple[str, ...] = (), added: tuple[str, ...] = ()
+        self,
+        scored: ScoredUnit,
+        passages: list[Passage],
+        reranked: bool,
+        kinds: tuple[str, ...] = (),
+        added: tuple[str, ...] = (),
+        types: tuple[str, ...] = (),
     ) -> float:
         """A unit's worth as the answer: its relevance, adjusted for what it is and where it comes from."""
         p = self.policy
@@ -161,10 +176,20 @@ class AnswerComposer:
             value += p.kind_match_bonus * scale
         if holds_any(scored.unit.text, added):
             value += p.followup_word_bonus * scale
+        if passage.records_change:
+            value += p.change_record_bonus * scale
+        if types and states(scored.unit.text, types):
+            value += p.answer_type_bonus * scale
         return value
 
     def select(
-        self, scored: list[ScoredUnit], passages: list[Passage], reranked: bool, kinds: tuple[str, ...] = (), added: tuple[str, ...] = ()
+        self,
+        scored: list[ScoredUnit],
+        passages: list[Passage],
+        reranked: bool,
+        kinds: tuple[str, ...] = (),
+        added: tuple[str, ...] = (),
+        types: tuple[str, ...] = (),
     ) -> "Selection":
         """The best unit, and up to ``max_units - 1`` more nearly as good from the same document, in
         document order (``best`` is the one the others were measured against). Staying within one document keeps a current rule from being read beside a
@@ -184,7 +209,7 @@ class AnswerComposer:
         named = [s for s in scored if passages[s.n - 1].named]
         if named and len(named) < len(scored):
             scored = named
-        values = {id(s): self.value(s, passages, reranked, kinds, added) for s in scored}
+        values = {id(s): self.value(s, passages, reranked, kinds, added, types) for s in scored}
         ranked = sorted(scored, key=lambda s: values[id(s)], reverse=True)
         best = ranked[0]
         best_value = values[id(best)]

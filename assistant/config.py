@@ -122,6 +122,13 @@ class Settings:
     # once after the choice: hit@5 0.881 -> 0.905, MRR 0.770 -> 0.809.
     named_rerank_candidates: int = field(default_factory=lambda: _env_int("NAMED_RERANK_CANDIDATES", 24))
     rerank_max_tokens: int = field(default_factory=lambda: _env_int("RERANK_MAX_TOKENS", 160))
+    # How widely Chroma's HNSW graph is searched for the dense candidates. A collection under
+    # Chroma's sync threshold (1,000 chunks) has its graph rebuilt, with random links, each time a
+    # process opens it, so at Chroma's default (100) the same question drew different candidates
+    # in different runs (recall of the exact top 40: 0.99 on average, 0.85 at worst, on the sample
+    # corpus). At 500 the search found the exact top 40 for every one of 60 questions on both the
+    # sample corpus (647 chunks) and CUAD (4,709 chunks), so answers repeat from run to run.
+    hnsw_ef_search: int = field(default_factory=lambda: _env_int("HNSW_EF_SEARCH", 500))
 
     # Refusal: below this calibrated confidence the assistant says the documents do not
     # cover the question. Calibrated by ``benchmarks/calibrate_refusal.py``.
@@ -216,6 +223,8 @@ class Settings:
             raise SettingsError("k must be >= 1 and candidates >= k")
         if self.rerank_candidates < 1 or self.named_rerank_candidates < 1:
             raise SettingsError("ASSISTANT_RERANK_CANDIDATES and ASSISTANT_NAMED_RERANK_CANDIDATES must be at least 1")
+        if self.hnsw_ef_search < 1:
+            raise SettingsError("ASSISTANT_HNSW_EF_SEARCH must be at least 1")
         if self.onnx_threads < 1:
             raise SettingsError("ASSISTANT_ONNX_THREADS must be at least 1")
         if self.upload_max_mb < 1:

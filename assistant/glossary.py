@@ -33,6 +33,9 @@ class Expansion:
     # Plain phrases of the question that the documents say otherwise ("walk away from"), set by
     # :class:`~assistant.plain_terms.PlainTerms`: searched with their term, read as it.
     reworded: tuple[str, ...] = ()
+    # The question asks how a rule was before or what changed (:mod:`~assistant.change_history`):
+    # searched with the name of the section that records changes, whose passages answer first.
+    asks_change: bool = False
 
 
 # A text names a kind when it holds this share of the kind's words (stemmed): "personal cloud

@@ -42,6 +42,10 @@ class RankingPolicy:
     # CUAD tuning ranks (a quoted passage put above a better one); hit@5 cannot change. Held-out
     # sets, run once after: staff MRR 0.488 -> 0.501, but CUAD held-out half 0.774 -> 0.770.
     answer_quote_bonus: float = 2.0
+    # A question about how a rule changed ("was it always 60 days?") is answered by the document's
+    # revision history, which the cross-encoder reads as a list of unrelated edits: its passages
+    # rank up by this many logits (only for such questions: Passage.records_change).
+    change_record_bonus: float = 4.0
     # A superseded version must be far more relevant than the current one to be shown above it
     # (unless the question asks for that version: ``Passage.outdated``).
     superseded_penalty: float = 4.0
@@ -52,7 +56,7 @@ class RankingPolicy:
     duplicate_overlap: float = 0.8
 
     def __post_init__(self) -> None:
-        if min(self.superseded_penalty, self.fusion_prior, self.named_document_bonus, self.followup_word_bonus, self.answer_quote_bonus) < 0:
+        if min(self.superseded_penalty, self.fusion_prior, self.named_document_bonus, self.followup_word_bonus, self.answer_quote_bonus, self.change_record_bonus) < 0:
             raise ValueError("ranking penalties and bonuses are magnitudes: use values >= 0")
         if not 0 < self.duplicate_overlap <= 1:
             raise ValueError("duplicate_overlap is a share between 0 and 1")
@@ -70,6 +74,8 @@ class RankingPolicy:
             base += self.followup_word_bonus
         if passage.quoted:
             base += self.answer_quote_bonus
+        if passage.records_change:
+            base += self.change_record_bonus
         if passage.outdated:
             base -= self.superseded_penalty
         return base - self.doc_type_penalty.get(passage.doc_type, 0.0)

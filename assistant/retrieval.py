@@ -20,7 +20,9 @@ from .ranking import RankingPolicy
 from .rerank import CrossEncoderReranker
 from .schema import Passage
 from .store import ChunkStore
-from .unknown_names import without_unknown_names
+from .change_history import SEARCH_TERMS as CHANGE_SEARCH_TERMS
+from .change_history import records_change
+from .unknown_names import left_out, without_unknown_names
 
 # A name: a capitalised word that does not start the question, or an acronym of 3+ letters
 # ("OK" and "IT" are words, "VPN" is a name).
@@ -48,6 +50,8 @@ class Retrieval:
     # content is matched on), a name no document holds read as the kind the question gives it
     # (assistant/unknown_names.py).
     focus: str = ""
+    # Names the question explains ("Zarnovia" of "the Zarnovia plant"), left out of the focus.
+    explained: tuple[str, ...] = ()
     vector: list[float] | None = None  # the question's embedding, reused when scoring answer units
     reread: int = 0  # how many fused candidates the cross-encoder read
 
@@ -112,11 +116,12 @@ class HybridRetriever:
         return [w for w in names if not set(tokenize([w])[0]) & tokens]
 
     def _candidates(
-        self, question: str, vector: list[float], sources: set[str] | None, n: int, found: "_Found", added: tuple[str, ...] = ()
+        self, question: str, vector: list[float], sources: set[str] | None, n: int, found: "_Found", alone: tuple[str, ...] = ()
     ) -> list[str]:
-        """Dense and BM25 candidates within ``sources`` (None: everywhere), fused by RRF; with
-        ``added`` (words a follow-up adds), also the BM25 ranking of those words alone, so the
-        passages about what the follow-up changed compete with those about the earlier question."""
+        """Dense and BM25 candidates within ``sources`` (None: everywhere), fused by RRF; with each
+        text of ``alone`` also the BM25 ranking of that text by itself: the words a follow-up adds,
+        so the passages about what it changed compete with those about the earlier question, and
+        the name of the section that records changes, for a question about what changed."""
         where = None
         if sources is not None:
             if not sources:
@@ -127,8 +132,8 @@ class HybridRetriever:
         found.dense.update({chunk_id: score for chunk_id, score, _ in dense})
         found.metadata.update({chunk_id: meta for chunk_id, _, meta in dense})
         rankings = [[c for c, _, _ in dense], [c for c, _ in lexical]]
-        if added:
-            rankings.append([c for c, _ in self.lexical.search(" ".join(added), n, sources)])
+        for text in alone:
+            rankings.append([c for c, _ in self.lexical.search(text, n, sources)])
         fused = rrf_fuse(rankings, k=self.settings.rrf_k)
         return sorted(fused, key=fused.get, reverse=True)
 
@@ -140,12 +145,14 @@ class HybridRetriever:
         doc_type: str | None = None,
         reading: str | None = None,
         added: tuple[str, ...] = (),
+        change: bool = False,
     ) -> Retrieval:
         """Safe to call from several threads at once: all per-question state is local.
 
         ``reading``: the question as the cross-encoder should read it, when that differs from the
         text searched (product names replaced by their kinds, :class:`~assistant.glossary.Expansion`);
-        ``added``: rare words a follow-up adds to the conversation, which passages rank up for."""
+        ``added``: rare words a follow-up adds to the conversation, which passages rank up for;
+        ``change``: the question asks what changed, so the documents' records of changes rank up."""
         k = k or self.settings.k
         found = _Found()
         allowed = self.directory.sources_matching(source_glob, doc_type)
@@ -159,13 +166,15 @@ class HybridRetriever:
             vector = focus_vector = self.embeddings.embed_query(question)
 
         # What the cross-encoder reads: the focus, without the names no document holds.
-        read = without_unknown_names(focus, self.names_in(focus), self.holds_name)
+        focus_names = self.names_in(focus)
+        read = without_unknown_names(focus, focus_names, self.holds_name)
 
-        general = self._candidates(question, vector, allowed, n, found, added)
+        alone = ((" ".join(added),) if added else ()) + ((CHANGE_SEARCH_TERMS,) if change else ())
+        general = self._candidates(question, vector, allowed, n, found, alone)
         reread = self.settings.named_rerank_candidates if named.sources else self.settings.rerank_candidates
         pool_size = max(reread, POOL_PER_SOURCE * k) if self.reranker is not None else n
         if named.sources:
-            inside = self._candidates(focus, focus_vector, set(named.sources), n, found, added)
+            inside = self._candidates(focus, focus_vector, set(named.sources), n, found, alone)
             ranked = _merge(inside, general, pool_size, NAMED_SHARE)
         else:
             ranked = general
@@ -184,6 +193,7 @@ class HybridRetriever:
             passage.named = passage.source in named.sources
             passage.version_asked = passage.source in named.versions
             passage.holds_added = holds_any(passage.text, added)
+            passage.records_change = change and records_change(passage.section)
             passages.append(passage)
 
         reranked = self.reranker is not None and bool(passages)
@@ -192,7 +202,10 @@ class HybridRetriever:
             for passage, logit in zip(passages, self.reranker.score_question(read, [p.text for p in passages])):
                 passage.rerank = logit
         chosen = self.policy.select(self.policy.rank(passages), k)
-        return Retrieval(question, chosen, named, reranked, self.names_in(question), read, focus_vector, len(passages) if reranked else 0)
+        return Retrieval(
+            question, chosen, named, reranked, self.names_in(question), read, left_out(focus, read, focus_names), focus_vector,
+            len(passages) if reranked else 0,
+        )
 
 
 def _merge(inside: list[str], general: list[str], size: int, share: float) -> list[str]:

@@ -93,6 +93,7 @@ class Passage:
     named: bool = False  # the question names this passage's document
     version_asked: bool = False  # the question asks for this version of the document ("the 2021 version")
     holds_added: bool = False  # the passage holds a rare word a follow-up adds ("Korea" of "And for Korea?")
+    records_change: bool = False  # the question asks what changed, and this passage records its document's changes
     quoted: bool = False  # the answer quotes this passage (set once the answer units are chosen)
 
     @property

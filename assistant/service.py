@@ -6,6 +6,9 @@ from dataclasses import replace
 from typing import Iterator
 
 from .answer import AnswerComposer, Selection
+from .change_history import SEARCH_TERMS as CHANGE_SEARCH_TERMS
+from .answer_type import expected_types
+from .change_history import asks_about_change
 from .config import Settings, load_settings
 from .decline import Decision, DeclinePolicy, Evidence
 from .documents import DocumentDirectory
@@ -118,7 +121,13 @@ class Assistant:
         ``eval`` and the benchmarks all retrieve this way."""
         retriever = retriever or self.retriever
         return retriever.run(
-            expansion.question, k=k, source_glob=source, doc_type=doc_type, reading=expansion.reading or None, added=expansion.added
+            expansion.question,
+            k=k,
+            source_glob=source,
+            doc_type=doc_type,
+            reading=expansion.reading or None,
+            added=expansion.added,
+            change=expansion.asks_change,
         )
 
     def parameters(self) -> dict:
@@ -144,9 +153,12 @@ class Assistant:
         self, retrieval: Retrieval, selection: Selection, expansion: Expansion | None = None, retriever: HybridRetriever | None = None
     ) -> Evidence:
         """What the decline decision reads: the best unit and passage, the names the unit's passage
-        lacks (a name the glossary explained is looked for as its kind instead), and whether the
+        lacks (a name the glossary or the question explained is looked for as its kind instead), and whether the
         unit names the kind of a product the question names."""
-        names = tuple(n for n in retrieval.names if not explained_by(n, expansion.explained if expansion else ()))
+        # A name explained by the glossary ("Dropbox": a personal cloud drive) or by the question
+        # itself ("the Zarnovia plant") is looked for as its kind, not by its own word.
+        glossary = expansion.explained if expansion else ()
+        names = tuple(n for n in retrieval.names if not explained_by(n, glossary) and n not in retrieval.explained)
         named = bool(retrieval.named.sources)
         best = selection.best
         if best is None:
@@ -173,6 +185,14 @@ class Assistant:
         words the follow-up adds (:data:`FOLLOWUP_WORD_SHARE`)."""
         question = question.strip()
         expansion = self.plain_terms.reword(self.glossary.expand(self.standalone(history, question)))
+        if asks_about_change(expansion.question):
+            # Searched with the name of the section that records changes; read as asked.
+            expansion = replace(
+                expansion,
+                question=f"{expansion.question} ({CHANGE_SEARCH_TERMS})",
+                reading=expansion.reading or expansion.question,
+                asks_change=True,
+            )
         added, swapped = added_words(history, question), swapped_words(history, question)
         if not added and not swapped:
             return expansion
@@ -197,7 +217,8 @@ class Assistant:
         (``retriever``: the one that made the retrieval, when a reload may have replaced it since)."""
         scored = self.composer.score_units(retrieval.focus or retrieval.question, retrieval.passages, retrieval.reranked, retrieval.vector)
         kinds, added = (expansion.kinds, expansion.added) if expansion else ((), ())
-        selection = self.composer.select(scored, retrieval.passages, retrieval.reranked, kinds, added)
+        types = expected_types(retrieval.focus or retrieval.question)
+        selection = self.composer.select(scored, retrieval.passages, retrieval.reranked, kinds, added, types)
         return selection, self.decline_policy.decide(self.evidence(retrieval, selection, expansion, retriever))
 
     def ask(

@@ -115,10 +115,18 @@ class ChunkStore:
         self.chunks = self.client.get_or_create_collection(
             name=name,
             embedding_function=None,
-            configuration={"hnsw": {"space": "cosine"}},
+            configuration={"hnsw": {"space": "cosine", "ef_search": settings.hnsw_ef_search}},
         )
+        self._search_widely()
         self.documents = self.client.get_or_create_collection(name=f"{name}_documents", embedding_function=None)
         self._unsealed = False  # whether this object already removed the seal before writing
+
+    def _search_widely(self) -> None:
+        """A store made before the setting (or with another value) is searched as configured:
+        ``ef_search`` is the one HNSW parameter Chroma lets an existing collection change."""
+        hnsw = (self.chunks.configuration or {}).get("hnsw") or {}
+        if hnsw.get("ef_search") != self.settings.hnsw_ef_search:
+            self.chunks.modify(configuration={"hnsw": {"ef_search": self.settings.hnsw_ef_search}})
 
     # -------------------------------------------------------------- generations
 

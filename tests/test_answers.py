@@ -183,6 +183,8 @@ def test_a_brand_the_documents_never_name_is_answered_by_the_rule_for_its_kind(s
         ("A competitor, Qilin Magtech, sent us a letter saying our magnets infringe their patent. What should I do?",
          "policies/ip-risk-early-warning.pdf"),
         ("Who owns an invention I made at Zarnovia (our sintering plant) during my shift?", "policies/service-inventions-v3.pdf"),
+        ("Who owns an invention I made at the Zarnovia plant during my night shift?", "policies/service-inventions-v3.pdf"),
+        ("Can I upload our Lurvik firmware source code to a public repository?", "policies/open-source-software.pdf"),
     ],
 )
 def test_a_question_naming_something_no_document_holds_is_answered_by_the_rule_that_covers_it(sample_assistant, question, source):
@@ -193,7 +195,15 @@ def test_a_question_naming_something_no_document_holds_is_answered_by_the_rule_t
     assert source in {c.source for c in answer.citations}
 
 
-@pytest.mark.parametrize("question", ["What is the parking fee at Zarnovia airport?", "When does the Lurvik canteen open on Sundays?"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the parking fee at Zarnovia airport?",
+        "When does the Lurvik canteen open on Sundays?",
+        "How many employees does the Zarnovia plant have?",
+        "What royalty rate does the Panasonic battery licence set?",
+    ],
+)
 def test_a_question_naming_something_no_document_holds_is_declined_when_nothing_covers_it(sample_assistant, question):
     answer = sample_assistant.ask(question)
     assert not answer.grounded, answer.answer

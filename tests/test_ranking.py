@@ -33,6 +33,7 @@ def test_without_the_reranker_the_key_is_the_negative_log_fused_rank():
         ({"named": True}, "named_document_bonus", 3.0),
         ({"holds_added": True}, "followup_word_bonus", 4.0),
         ({"quoted": True}, "answer_quote_bonus", 2.0),
+        ({"records_change": True}, "change_record_bonus", 4.0),
         ({"status": "superseded", "version_asked": True}, "superseded_penalty", 0.0),
     ],
 )

@@ -158,3 +158,12 @@ def test_within_a_named_document_the_clause_is_found_by_content(sample_assistant
     assert retrieval.named.sources == {"policies/cross-border-ip-disputes.pdf"}
     assert top.source == "policies/cross-border-ip-disputes.pdf" and top.page != 1
     assert "5 working days" in top.text
+
+
+@pytest.mark.parametrize("value", ["0", "-5"])
+def test_a_search_width_below_one_is_refused(monkeypatch, value):
+    from assistant.config import SettingsError, load_settings
+
+    monkeypatch.setenv("ASSISTANT_HNSW_EF_SEARCH", value)
+    with pytest.raises(SettingsError, match="ASSISTANT_HNSW_EF_SEARCH"):
+        load_settings()

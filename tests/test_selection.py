@@ -88,3 +88,17 @@ def test_without_a_follow_up_the_better_scored_unit_wins():
     scored = [ScoredUnit(unit("Critical | Deadline: 15 calendar days", "row"), 1, 1.0), ScoredUnit(unit("Medium | Deadline: 90 calendar days", "row", 2), 1, -2.0)]
     selection = AnswerComposer(None, "Legal").select(scored, passages, True)
     assert selection.best.unit.text.startswith("Critical")
+
+
+def test_a_question_about_what_changed_is_answered_by_the_record_of_changes():
+    """"Was it always 60 days?": today's rule shares more of the question's words, the revision
+    history states the change (Passage.records_change, set only for such questions)."""
+    rule, history = passage(page=4), passage(page=9)
+    history.records_change = True
+    scored = [
+        ScoredUnit(unit("The IP Committee decides within 60 days."), 1, 3.0),
+        ScoredUnit(unit("3.0 | Changes: decision period shortened from 90 to 60 days.", "row", 5), 2, 0.0),
+    ]
+    assert select(scored, [rule, history]).best.unit.text.startswith("3.0")
+    history.records_change = False
+    assert select(scored, [rule, history]).best.unit.text.startswith("The IP Committee")

@@ -80,3 +80,15 @@ def test_whole_collection_reads_come_in_pages_and_miss_nothing(ingested, monkeyp
     assert sum(store.chunk_sources().values()) == len(whole["ids"])
     assert set(store.document_records()) == {m["source"] for m in metadatas}
     assert {i for found in store.chunk_ids_by_source().values() for i in found} == set(whole["ids"])
+
+
+def test_the_vector_search_is_as_wide_as_configured_even_for_a_store_made_before(ingested):
+    """Below Chroma's sync threshold the HNSW graph is rebuilt at random on each open: a wide search
+    (Settings.hnsw_ef_search) is what makes the same question draw the same candidates."""
+    from dataclasses import replace
+
+    narrow = ChunkStore(replace(ingested, hnsw_ef_search=20))
+    assert narrow.chunks.configuration["hnsw"]["ef_search"] == 20
+    reopened = ChunkStore(ingested)
+    assert reopened.chunks.configuration["hnsw"]["ef_search"] == ingested.hnsw_ef_search == 500
+
