@@ -5,9 +5,9 @@ import threading
 from dataclasses import replace
 from typing import Iterator
 
-from .answer import AnswerComposer, Selection
+from .amounts import asked_amounts
+from .answer import AnswerComposer, Asked, Selection
 from .change_history import SEARCH_TERMS as CHANGE_SEARCH_TERMS
-from .answer_type import expected_types
 from .change_history import asks_about_change
 from .config import Settings, load_settings
 from .decline import Decision, DeclinePolicy, Evidence
@@ -216,9 +216,13 @@ class Assistant:
         """The answer units chosen for a retrieval and the decision to answer with them or decline
         (``retriever``: the one that made the retrieval, when a reload may have replaced it since)."""
         scored = self.composer.score_units(retrieval.focus or retrieval.question, retrieval.passages, retrieval.reranked, retrieval.vector)
-        kinds, added = (expansion.kinds, expansion.added) if expansion else ((), ())
-        types = expected_types(retrieval.focus or retrieval.question)
-        selection = self.composer.select(scored, retrieval.passages, retrieval.reranked, kinds, added, types)
+        read = retrieval.focus or retrieval.question
+        asked = Asked(
+            kinds=expansion.kinds if expansion else (),
+            added=expansion.added if expansion else (),
+            amounts=tuple(asked_amounts(read)),
+        )
+        selection = self.composer.select(scored, retrieval.passages, retrieval.reranked, asked)
         return selection, self.decline_policy.decide(self.evidence(retrieval, selection, expansion, retriever))
 
     def ask(

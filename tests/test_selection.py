@@ -1,7 +1,8 @@
 """Choosing the answer: the unit that states the rule, its company, and what stays out."""
 from __future__ import annotations
 
-from assistant.answer import AnswerComposer, ScoredUnit, SelectionPolicy
+from assistant.amounts import asked_amounts
+from assistant.answer import AnswerComposer, Asked, ScoredUnit, SelectionPolicy
 from assistant.schema import Passage
 from assistant.units import Unit
 
@@ -58,7 +59,7 @@ def test_at_most_max_units():
 def test_a_unit_naming_the_kind_of_a_named_product_wins():
     passages = [passage()]
     scored = [ScoredUnit(unit("Code must never go to public AI chat services."), 1, -1.0), ScoredUnit(unit("Consumer messaging apps must not be used to send data."), 1, -2.5)]
-    selection = AnswerComposer(None, "Legal").select(scored, passages, True, kinds=("consumer messaging app",))
+    selection = AnswerComposer(None, "Legal").select(scored, passages, True, Asked(kinds=("consumer messaging app",)))
     assert selection.best.unit.text.startswith("Consumer messaging apps")
 
 
@@ -79,7 +80,7 @@ def test_a_unit_holding_the_word_a_follow_up_adds_wins():
     states the changed case, though the earlier question's words score the critical row higher."""
     passages = [passage()]
     scored = [ScoredUnit(unit("Critical | Deadline: 15 calendar days", "row"), 1, 1.0), ScoredUnit(unit("Medium | Deadline: 90 calendar days", "row", 2), 1, -2.0)]
-    selection = AnswerComposer(None, "Legal").select(scored, passages, True, added=("medium",))
+    selection = AnswerComposer(None, "Legal").select(scored, passages, True, Asked(added=("medium",)))
     assert selection.best.unit.text.startswith("Medium")
 
 
@@ -102,3 +103,15 @@ def test_a_question_about_what_changed_is_answered_by_the_record_of_changes():
     assert select(scored, [rule, history]).best.unit.text.startswith("3.0")
     history.records_change = False
     assert select(scored, [rule, history]).best.unit.text.startswith("The IP Committee")
+
+
+def test_a_unit_whose_band_holds_the_amount_asked_wins():
+    """"And if it's more than 10 million?": the neighbouring band shares the question's words."""
+    passages = [passage()]
+    scored = [
+        ScoredUnit(unit("Above CNY 1,000,000 up to CNY 10,000,000 | Signs: CFO and General Counsel", "row"), 1, 3.0),
+        ScoredUnit(unit("Above CNY 10,000,000 | Signs: CEO, after approval by the Board", "row", 2), 1, 1.0),
+    ]
+    asked = Asked(amounts=tuple(asked_amounts("worth more than 10 million?")))
+    assert AnswerComposer(None, "Legal").select(scored, passages, True, asked).best.unit.text.startswith("Above CNY 10,000,000")
+    assert AnswerComposer(None, "Legal").select(scored, passages, True).best.unit.text.startswith("Above CNY 1,000,000")
