@@ -79,3 +79,10 @@ def holds_band_of(text: str, asked: list[Band]) -> bool:
         return False
     bands = [b for b in _bands(text) if b.low != b.high]
     return any(a.overlaps(b) for a in asked for b in bands)
+
+
+def excludes(text: str, asked: list[Band]) -> bool:
+    """Whether the text sets bands and none holds an asked amount: the rule for other amounts
+    ("above CNY 1 million and not above CNY 10 million" for a deal of 25 million)."""
+    bands = [b for b in _bands(text) if b.low != b.high]
+    return bool(asked and bands) and not any(a.overlaps(b) for a in asked for b in bands)

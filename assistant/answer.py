@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from .amounts import Band, holds_band_of
+from .amounts import Band, excludes, holds_band_of
 from .glossary import names_kind
 from .lexical import holds_any
 from .retrieval import Retrieval
@@ -233,6 +233,8 @@ class AnswerComposer:
                 continue  # a supporting unit must be relevant itself
             if candidate.unit.kind == "example" and best.unit.kind != "example":
                 continue
+            if excludes(candidate.unit.text, list(asked.amounts)):
+                continue  # the rule for another amount would contradict the one asked about
             if any(normalise(candidate.unit.text) == normalise(c.unit.text) for c in chosen):
                 continue
             chosen.append(candidate)

@@ -75,6 +75,12 @@ _FUNCTION_WORDS = frozenset(
     "am do does did can could may might must should shall will would have has had what where when who whom which "
     "why how long much many there here not no any some this that".split()
 )
+# Words of a follow-up that steer the conversation, not its subject ("does that apply for the
+# Stuttgart people too?": "too" is rare in policies, but no passage is about it).
+_CONVERSATIONAL = _FUNCTION_WORDS | frozenset(
+    "too also instead then again same usually normally typically really just still only either ok okay "
+    "nice thanks great please else anything something people guys".split()
+)
 # A complete question names at least this many things of its own ("park", "car").
 MIN_OWN_CONTENT_WORDS = 2
 
@@ -129,7 +135,8 @@ def added_words(history: list[Turn] | None, question: str) -> list[str]:
     if not users:
         return []
     earlier = set(tokenize([" ".join(users)])[0])
-    return [t for t in dict.fromkeys(tokenize([question])[0]) if t not in earlier]
+    own = " ".join(w for w in re.findall(r"[\w'-]+", question) if w.lower() not in _CONVERSATIONAL)
+    return [t for t in dict.fromkeys(tokenize([own])[0]) if t not in earlier]
 
 
 def swapped_words(history: list[Turn] | None, question: str) -> list[str]:

@@ -27,6 +27,9 @@ from .unknown_names import left_out, without_unknown_names
 # A name: a capitalised word that does not start the question, or an acronym of 3+ letters
 # ("OK" and "IT" are words, "VPN" is a name).
 _CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-zA-Z0-9&-]{2,}|[A-Z]{3,}[a-z]?)\b")
+# Codes of currencies a question may state an amount in; they name no thing a passage must mention.
+CURRENCY_CODES = frozenset("CNY RMB USD EUR JPY GBP KRW CHF HKD TWD INR SGD AUD CAD SEK NOK DKK PLN CZK MXN BRL".split())
+
 # When a question names documents, this share of the reranked candidates comes from inside them
 # (found by the question's other words); the rest from the whole store, in case the name misled.
 NAMED_SHARE = 0.67
@@ -97,8 +100,9 @@ class HybridRetriever:
 
     @staticmethod
     def names_in(question: str) -> list[str]:
-        """Capitalised words that do not start the question, and acronyms: what the question names."""
-        return [w for w in _CAPITALISED.findall(question) if tokenize([w])[0]]
+        """Capitalised words that do not start the question, and acronyms: what the question names.
+        A currency code is a unit, not a name ("RMB 2 million" is answered by a rule in CNY)."""
+        return [w for w in _CAPITALISED.findall(question) if tokenize([w])[0] and w.upper() not in CURRENCY_CODES]
 
     def holds_name(self, name: str) -> bool:
         """Whether some passage of the store holds a word of the name (a word the index drops as too

@@ -51,3 +51,12 @@ def test_an_upper_bound_after_not_closes_the_band_before_it():
 
 def test_a_plain_amount_is_no_band():
     assert not holds_band_of("Statutory damages of CNY 30,000 to CNY 5,000,000 may be awarded.", asked_amounts("CNY 30,000"))
+
+
+def test_a_band_for_other_amounts_excludes_the_amount_asked():
+    from assistant.amounts import excludes
+
+    asked = asked_amounts("a deal worth 25 million RMB")
+    assert excludes(ROWS["cfo"], asked)
+    assert not excludes(ROWS["ceo"], asked)
+    assert not excludes("Licences are signed by the General Counsel.", asked)  # no band: no verdict

@@ -55,6 +55,13 @@ def test_a_followup_adds_only_the_words_the_earlier_question_lacks():
     assert added_words(history, "And the national phase for Korea?") == ["korea"]
 
 
+def test_words_that_steer_the_conversation_are_not_what_a_followup_adds():
+    """"too" is rare in policies, but no passage is about it."""
+    history = [Turn("user", "If they enforce my non-compete, how much do they have to pay me?")]
+    assert added_words(history, "does that apply for the Stuttgart people too?") == ["appli", "stuttgart"]
+    assert added_words(history, "ok and how long does that usually take?") == ["take"]
+
+
 def test_a_question_that_stands_alone_adds_no_followup_words():
     assert added_words(HISTORY, "Can I put our code on GitHub?") == []
     assert added_words([], "And for Korea?") == []

@@ -120,6 +120,13 @@ def test_names_in_the_question_are_proper_nouns_and_acronyms_not_its_first_word(
     assert retrieval.names == ["Panasonic", "Tesla", "FRAND"]
 
 
+def test_a_currency_code_is_no_name():
+    """"RMB 2 million" is answered by a rule in CNY: the code names nothing a passage must mention."""
+    from assistant.retrieval import HybridRetriever
+
+    assert HybridRetriever.names_in("Can Purchasing sign a RMB 2 million deal with Qilin, or EUR 300k?") == ["Purchasing", "Qilin"]
+
+
 def test_the_cross_encoder_reads_the_question_without_names_no_document_holds(sample_assistant):
     retrieval = sample_assistant.retrieve("We hired an engineer from Zarnovia Metals (competitor). Can he join the Corvane diffusion line?", k=5)
     assert retrieval.focus == "We hired an engineer from a competitor. Can he join the Corvane diffusion line?"

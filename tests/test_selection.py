@@ -115,3 +115,15 @@ def test_a_unit_whose_band_holds_the_amount_asked_wins():
     asked = Asked(amounts=tuple(asked_amounts("worth more than 10 million?")))
     assert AnswerComposer(None, "Legal").select(scored, passages, True, asked).best.unit.text.startswith("Above CNY 10,000,000")
     assert AnswerComposer(None, "Legal").select(scored, passages, True).best.unit.text.startswith("Above CNY 1,000,000")
+
+
+def test_the_band_for_another_amount_does_not_join_the_answer():
+    passages = [passage()]
+    scored = [
+        ScoredUnit(unit("Above CNY 10,000,000 | Signs: CEO, after approval by the Board", "row"), 1, 3.0),
+        ScoredUnit(unit("Above CNY 1,000,000 up to CNY 10,000,000 | Signs: CFO and General Counsel", "row", 2), 1, 2.5),
+    ]
+    asked = Asked(amounts=tuple(asked_amounts("worth 25 million?")))
+    selection = AnswerComposer(None, "Legal").select(scored, passages, True, asked)
+    assert [s.unit.text[:20] for s in selection.units] == ["Above CNY 10,000,000"]
+    assert len(AnswerComposer(None, "Legal").select(scored, passages, True).units) == 2
