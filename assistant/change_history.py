@@ -19,7 +19,8 @@ _ASKS_CHANGE = re.compile(
     r"|always\s+been"
     r"|used\s+to\s+be"
     r"|what\s+(?:has\s+)?changed"
-    r"|(?:has|have|did|was|were)\s+(?:\w+\s+){0,4}?(?:change|changed)"
+    r"|(?:has|have|did|was|were)\s+(?:it|this|that|anything|the\s+(?:\w+\s+)?(?:rule|rules|policy|deadline|amount|reward|limit|"
+    r"procedure|process|period|threshold|rate|bonus|form)s?)\s+(?:\w+\s+)?(?:change|changed)"
     r"|(?:old|older|previous|earlier|former)\s+(?:policy|version|rules?|procedure|amount|deadline)"
     r"|before\s+the\s+(?:change|update|revision|new\s+(?:policy|version|rules?))"
     r")\b",

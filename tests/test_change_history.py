@@ -27,6 +27,8 @@ def test_questions_about_an_earlier_rule_ask_about_change(question):
     [
         "How long does the IP Committee have to decide?",
         "Can I change the licence of a library I use?",
+        "Who owns my invention if my role has changed since?",
+        "Did the licensee change the product?",
         "Who always owns a service invention?",
         "What is the grant reward for a utility model?",
     ],
