@@ -9,7 +9,7 @@ scores in every output are in order and on one scale.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from .lexical import tokenize
 from .schema import Passage
@@ -54,12 +54,17 @@ class RankingPolicy:
     doc_type_penalty: dict[str, float] = field(default_factory=lambda: {"lecture": 1.0})
     # Two passages sharing this share of the shorter one's words are the same text shown twice.
     duplicate_overlap: float = 0.8
+    # A passage grows by adjacent chunks of its page up to this many characters (about three
+    # chunks of 128 word pieces): enough for a table cut in two, not a whole chapter.
+    merged_chars: int = 2400
 
     def __post_init__(self) -> None:
         if min(self.superseded_penalty, self.fusion_prior, self.named_document_bonus, self.followup_word_bonus, self.answer_quote_bonus, self.change_record_bonus) < 0:
             raise ValueError("ranking penalties and bonuses are magnitudes: use values >= 0")
         if not 0 < self.duplicate_overlap <= 1:
             raise ValueError("duplicate_overlap is a share between 0 and 1")
+        if self.merged_chars < 0:
+            raise ValueError("merged_chars is a length: use 0 (never merge) or more")
 
     def key(self, passage: Passage) -> float:
         """The ranking score of a passage from its raw signals (higher is better)."""
@@ -98,23 +103,50 @@ class RankingPolicy:
     def select(self, ranked: list[Passage], k: int) -> list[Passage]:
         """The best ``k`` passages that each add something: no near-duplicate text, and at most one
         passage per page of a document (per section run for documents without pages), so the
-        sources shown cover different places rather than adjacent chunks of one."""
+        sources shown cover different places rather than adjacent chunks of one. A lower-ranked
+        chunk next to a chosen one on the same page joins it (:meth:`merged`): a table or list cut
+        between two chunks is shown, and answered from, whole."""
         chosen: list[Passage] = []
         chosen_tokens: list[set[str]] = []
+        spans: list[tuple[int, int]] = []  # the chunk ordinals each chosen passage covers
         for passage in ranked:
-            if any(same_place(passage, other) for other in chosen):
+            place = next((i for i, other in enumerate(chosen) if same_place(passage, other)), None)
+            if place is not None:
+                low, high = spans[place]
+                if passage.ordinal in (low - 1, high + 1) and len(chosen[place].text) + len(passage.text) <= self.merged_chars:
+                    chosen[place] = merged(chosen[place], passage)
+                    spans[place] = (min(low, passage.ordinal), max(high, passage.ordinal))
+                    chosen_tokens[place] = set(tokenize([chosen[place].text])[0])
                 continue
             tokens = set(tokenize([passage.text])[0])
             if any(near_duplicate(tokens, other, self.duplicate_overlap) for other in chosen_tokens):
                 continue
             chosen.append(passage)
             chosen_tokens.append(tokens)
+            spans.append((passage.ordinal, passage.ordinal))
             if len(chosen) == k:
                 break
         return chosen
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def merged(first: Passage, other: Passage) -> Passage:
+    """``first`` (the better-ranked passage, whose signals and score stay) with the text of an
+    adjacent chunk joined in document order; chunks overlap by a few units, kept once."""
+    before, after = (other, first) if other.ordinal < first.ordinal else (first, other)
+    text = _joined(before.text, after.text)
+    page_end = max(p for p in (first.page_end, other.page_end, first.page, other.page) if p is not None) if first.page is not None else first.page_end
+    return replace(first, text=text, ordinal=before.ordinal, page_end=page_end)
+
+
+def _joined(before: str, after: str) -> str:
+    """The two texts with the longest end of ``before`` that starts ``after`` written once."""
+    for size in range(min(len(before), len(after)), 19, -1):  # an overlap is whole units, never a few letters
+        if before.endswith(after[:size]) and (size == len(after) or after[size - 1] == "\n" or after[size] in "\n "):
+            return before + after[size:]
+    return f"{before}\n{after}"
 
 
 def same_place(a: Passage, b: Passage) -> bool:

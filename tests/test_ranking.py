@@ -56,13 +56,33 @@ def test_select_keeps_one_passage_per_page():
     assert [p.id for p in RankingPolicy().select(ranked, 3)] == ["a", "c"]
 
 
-def test_select_keeps_adjacent_chunks_of_a_pageless_section_apart():
+def test_select_joins_adjacent_chunks_of_a_pageless_section_into_one_source():
     ranked = [
         passage("a", page=None, page_end=None, ordinal=4, text="alpha beta gamma"),
         passage("b", page=None, page_end=None, ordinal=5, text="delta epsilon zeta"),
         passage("c", page=None, page_end=None, ordinal=9, text="eta theta iota"),
     ]
-    assert [p.id for p in RankingPolicy().select(ranked, 3)] == ["a", "c"]
+    chosen = RankingPolicy().select(ranked, 3)
+    assert [p.id for p in chosen] == ["a", "c"]
+    assert chosen[0].text == "alpha beta gamma\ndelta epsilon zeta"
+
+
+def test_a_table_cut_between_two_chunks_of_a_page_is_shown_whole_and_its_overlap_once():
+    """The better-ranked chunk keeps its place and score; the one after it on the page joins it."""
+    first = "Known vulnerabilities must be fixed within:\nCritical | Deadline: 15 calendar days"
+    second = "Critical | Deadline: 15 calendar days\nHigh | Deadline: 30 calendar days\nMedium | Deadline: 90 calendar days"
+    ranked = [passage("a", rerank=3.0, page=7, page_end=7, ordinal=20, text=first), passage("b", rerank=1.0, page=7, page_end=7, ordinal=21, text=second)]
+    policy = RankingPolicy()
+    [shown] = policy.select(policy.rank(ranked), 2)
+    assert shown.id == "a" and shown.rerank == 3.0
+    assert shown.text == first + "\nHigh | Deadline: 30 calendar days\nMedium | Deadline: 90 calendar days"
+
+
+def test_chunks_of_a_page_that_are_not_adjacent_stay_apart_and_merging_stops_at_its_limit():
+    ranked = [passage("a", page=7, page_end=7, ordinal=20, text="x " * 50), passage("b", page=7, page_end=7, ordinal=23, text="y " * 50)]
+    assert RankingPolicy().select(ranked, 2)[0].text == "x " * 50
+    adjacent = [passage("a", page=7, page_end=7, ordinal=20, text="x " * 50), passage("b", page=7, page_end=7, ordinal=21, text="y " * 50)]
+    assert RankingPolicy(merged_chars=150).select(adjacent, 2)[0].text == "x " * 50
 
 
 def test_select_drops_near_duplicates_from_other_documents():
