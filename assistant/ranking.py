@@ -12,6 +12,7 @@ import math
 from dataclasses import asdict, dataclass, field, replace
 
 from .lexical import tokenize
+from .units import split_units
 from .schema import Passage
 
 
@@ -104,8 +105,9 @@ class RankingPolicy:
         """The best ``k`` passages that each add something: no near-duplicate text, and at most one
         passage per page of a document (per section run for documents without pages), so the
         sources shown cover different places rather than adjacent chunks of one. A lower-ranked
-        chunk next to a chosen one on the same page joins it (:meth:`merged`): a table or list cut
-        between two chunks is shown, and answered from, whole."""
+        chunk next to a chosen one on the same page joins it (:func:`merged`): a table or list cut
+        between two chunks is shown, and answered from, whole. A chosen chunk with nothing to
+        quote (front matter) takes in nothing."""
         chosen: list[Passage] = []
         chosen_tokens: list[set[str]] = []
         spans: list[tuple[int, int]] = []  # the chunk ordinals each chosen passage covers
@@ -113,7 +115,10 @@ class RankingPolicy:
             place = next((i for i, other in enumerate(chosen) if same_place(passage, other)), None)
             if place is not None:
                 low, high = spans[place]
-                if passage.ordinal in (low - 1, high + 1) and len(chosen[place].text) + len(passage.text) <= self.merged_chars:
+                joins = passage.ordinal in (low - 1, high + 1) and len(chosen[place].text) + len(passage.text) <= self.merged_chars
+                # A chunk with nothing to quote (a title page's front matter) is ranked by its
+                # name alone; its score must not carry the next chunk's text into the answer.
+                if joins and split_units(chosen[place].text, chosen[place].section):
                     chosen[place] = merged(chosen[place], passage)
                     spans[place] = (min(low, passage.ordinal), max(high, passage.ordinal))
                     chosen_tokens[place] = set(tokenize([chosen[place].text])[0])

@@ -58,13 +58,22 @@ def test_select_keeps_one_passage_per_page():
 
 def test_select_joins_adjacent_chunks_of_a_pageless_section_into_one_source():
     ranked = [
-        passage("a", page=None, page_end=None, ordinal=4, text="alpha beta gamma"),
-        passage("b", page=None, page_end=None, ordinal=5, text="delta epsilon zeta"),
-        passage("c", page=None, page_end=None, ordinal=9, text="eta theta iota"),
+        passage("a", page=None, page_end=None, ordinal=4, text="Alpha staff report inventions."),
+        passage("b", page=None, page_end=None, ordinal=5, text="Delta staff keep notebooks."),
+        passage("c", page=None, page_end=None, ordinal=9, text="Eta staff sign declarations."),
     ]
     chosen = RankingPolicy().select(ranked, 3)
     assert [p.id for p in chosen] == ["a", "c"]
-    assert chosen[0].text == "alpha beta gamma\ndelta epsilon zeta"
+    assert chosen[0].text == "Alpha staff report inventions.\nDelta staff keep notebooks."
+
+
+def test_a_title_page_takes_in_no_text_from_the_page():
+    """Front matter ranks by the document's name alone; its score must not carry the next chunk's
+    text into an answer ("What is the current share price of Corvane?")."""
+    front = "Trade Secret Protection Policy\nDocument ID: POL-IP-004 Version: 1.3 Effective: 2024-05-15 Status: Current"
+    ranked = [passage("a", rerank=2.0, page=1, page_end=1, ordinal=0, text=front), passage("b", rerank=-3.0, page=1, page_end=1, ordinal=1, text="1. Purpose\nMuch of the value of the Company lies in know-how.")]
+    policy = RankingPolicy()
+    assert [p.text for p in policy.select(policy.rank(ranked), 2)] == [front]
 
 
 def test_a_table_cut_between_two_chunks_of_a_page_is_shown_whole_and_its_overlap_once():
