@@ -13,7 +13,10 @@ import math
 import re
 from dataclasses import dataclass
 
-_CURRENCY = r"(?:CNY|RMB|EUR|USD|JPY|GBP|yuan|euros?|dollars?|US\$|[$€¥£])"
+# ISO codes of the currencies a question may state an amount in (also: never a name the evidence
+# must mention, HybridRetriever.names_in).
+CURRENCY_CODES = frozenset("CNY RMB USD EUR JPY GBP KRW CHF HKD TWD INR SGD AUD CAD SEK NOK DKK PLN CZK MXN BRL".split())
+_CURRENCY = rf"(?:{'|'.join(sorted(CURRENCY_CODES))}|yuan|euros?|dollars?|US\$|[$€¥£])"
 _SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
 # "CNY 1,000,000", "RMB 450k", "4 million RMB", "€2.5m", "10 million"
 _AMOUNT = re.compile(
@@ -72,17 +75,22 @@ def asked_amounts(question: str) -> list[Band]:
     return _bands(question)
 
 
-def holds_band_of(text: str, asked: list[Band]) -> bool:
-    """Whether the text sets a threshold or band that one of the asked amounts falls within (a
-    plain amount in the text, "CNY 30,000", is no band and matches nothing)."""
-    if not asked:
-        return False
-    bands = [b for b in _bands(text) if b.low != b.high]
+def _thresholds(text: str) -> list[Band]:
+    """The bands a text sets; a plain amount ("CNY 30,000") is no band."""
+    return [b for b in _bands(text) if b.low != b.high]
+
+
+def _hold(asked: list[Band], bands: list[Band]) -> bool:
     return any(a.overlaps(b) for a in asked for b in bands)
+
+
+def holds_band_of(text: str, asked: list[Band]) -> bool:
+    """Whether the text sets a threshold or band that one of the asked amounts falls within."""
+    return bool(asked) and _hold(asked, _thresholds(text))
 
 
 def excludes(text: str, asked: list[Band]) -> bool:
     """Whether the text sets bands and none holds an asked amount: the rule for other amounts
     ("above CNY 1 million and not above CNY 10 million" for a deal of 25 million)."""
-    bands = [b for b in _bands(text) if b.low != b.high]
-    return bool(asked and bands) and not any(a.overlaps(b) for a in asked for b in bands)
+    bands = _thresholds(text) if asked else []
+    return bool(bands) and not _hold(asked, bands)

@@ -142,8 +142,8 @@ def merged(first: Passage, other: Passage) -> Passage:
     adjacent chunk joined in document order; chunks overlap by a few units, kept once."""
     before, after = (other, first) if other.ordinal < first.ordinal else (first, other)
     text = _joined(before.text, after.text)
-    page_end = max(p for p in (first.page_end, other.page_end, first.page, other.page) if p is not None) if first.page is not None else first.page_end
-    return replace(first, text=text, ordinal=before.ordinal, page_end=page_end)
+    ends = [p for p in (first.page_end, other.page_end) if p is not None]
+    return replace(first, text=text, ordinal=before.ordinal, page_end=max(ends) if ends else first.page_end)
 
 
 def _joined(before: str, after: str) -> str:

@@ -20,6 +20,7 @@ from .ranking import RankingPolicy
 from .rerank import CrossEncoderReranker
 from .schema import Passage
 from .store import ChunkStore
+from .amounts import CURRENCY_CODES
 from .change_history import SEARCH_TERMS as CHANGE_SEARCH_TERMS
 from .change_history import records_change
 from .unknown_names import left_out, without_unknown_names
@@ -27,9 +28,6 @@ from .unknown_names import left_out, without_unknown_names
 # A name: a capitalised word that does not start the question, or an acronym of 3+ letters
 # ("OK" and "IT" are words, "VPN" is a name).
 _CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-zA-Z0-9&-]{2,}|[A-Z]{3,}[a-z]?)\b")
-# Codes of currencies a question may state an amount in; they name no thing a passage must mention.
-CURRENCY_CODES = frozenset("CNY RMB USD EUR JPY GBP KRW CHF HKD TWD INR SGD AUD CAD SEK NOK DKK PLN CZK MXN BRL".split())
-
 # When a question names documents, this share of the reranked candidates comes from inside them
 # (found by the question's other words); the rest from the whole store, in case the name misled.
 NAMED_SHARE = 0.67
