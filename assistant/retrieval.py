@@ -11,12 +11,12 @@ Order of work for one question:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .config import Settings
 from .documents import DocumentDirectory, NamedDocuments
 from .lexical import LexicalIndex, holds_any, tokenize
-from .ranking import RankingPolicy
+from .ranking import RankingPolicy, merged
 from .rerank import CrossEncoderReranker
 from .schema import Passage
 from .store import ChunkStore
@@ -24,6 +24,7 @@ from .amounts import CURRENCY_CODES
 from .change_history import SEARCH_TERMS as CHANGE_SEARCH_TERMS
 from .change_history import records_change
 from .unknown_names import left_out, without_unknown_names
+from .units import list_lead_in_tail, opens_inside_list
 
 # A name: a capitalised word that does not start the question, or an acronym of 3+ letters
 # ("OK" and "IT" are words, "VPN" is a name).
@@ -139,6 +140,22 @@ class HybridRetriever:
         fused = rrf_fuse(rankings, k=self.settings.rrf_k)
         return sorted(fused, key=fused.get, reverse=True)
 
+    def _with_lead_in(self, passage: Passage) -> Passage:
+        """A passage that starts inside a list, with the list's lead-in from the chunk before
+        joined in: its items are shown and answered from with what they are about ("- customers
+        who request an SBOM may receive it ..." alone is a fragment no answer may quote)."""
+        if not opens_inside_list(passage.text):
+            return passage
+        found = self.store.neighbour(passage.source, passage.ordinal - 1)
+        if found is None:
+            return passage
+        before = Passage.from_metadata(*found)
+        tail = list_lead_in_tail(before.text)
+        if not tail or len(tail) + len(passage.text) > self.policy.merged_chars:
+            return passage
+        joined = merged(passage, replace(before, text=tail))
+        return replace(joined, page=min(p for p in (before.page, passage.page) if p is not None) if passage.page else None)
+
     def run(
         self,
         question: str,
@@ -203,7 +220,7 @@ class HybridRetriever:
             passages = passages[:pool_size]  # only reranked passages are ranked and shown
             for passage, logit in zip(passages, self.reranker.score_question(read, [p.text for p in passages])):
                 passage.rerank = logit
-        chosen = self.policy.select(self.policy.rank(passages), k)
+        chosen = [self._with_lead_in(p) for p in self.policy.select(self.policy.rank(passages), k)]
         return Retrieval(
             question, chosen, named, reranked, self.names_in(question), read, left_out(focus, read, focus_names), focus_vector,
             len(passages) if reranked else 0,

@@ -280,6 +280,13 @@ class ChunkStore:
         result = self.chunks.get(ids=ids, include=["metadatas"])
         return dict(zip(result["ids"], result["metadatas"]))
 
+    def neighbour(self, source: str, ordinal: int) -> tuple[str, dict] | None:
+        """The chunk at ``ordinal`` of a document, as (id, metadata), or None."""
+        if ordinal < 0:
+            return None
+        result = self.chunks.get(where={"$and": [{"source": source}, {"ordinal": ordinal}]}, include=["metadatas"])
+        return (result["ids"][0], result["metadatas"][0]) if result["ids"] else None
+
     def fingerprint(self) -> str:
         """Changes whenever a document is added, changed, re-chunked or removed, or a rebuild
         swapped generations: the BM25 index's key, and how a running app notices an ingest made

@@ -134,7 +134,7 @@ def _blocks(text: str, in_example: bool, heading: str = "") -> list[_Block]:
             current = _Block("question", [line], heading)
         elif _EXAMPLE.match(line) or in_example and current is None:
             current = _Block("example", [line], heading)
-        elif current is None or current.kind == "row":
+        elif current is None or current.kind == "row" or _ends_list(current, raw):
             current = _Block("para", [line], heading)
         else:
             if current.kind == "question" and current.lines[-1].rstrip().endswith("?"):
@@ -144,6 +144,19 @@ def _blocks(text: str, in_example: bool, heading: str = "") -> list[_Block]:
                 continue
         blocks.append(current)
     return blocks
+
+
+def _ends_list(current: _Block, raw: str) -> bool:
+    """A line that ends a list: after an item whose last line ends a sentence, an unindented line
+    starting in capitals is running text again ("- customers may receive it only through sales.
+    / Customers in the EU increasingly expect SBOMs ..."). Read as the item's wrap, the paragraph
+    after a list was lost with an item that could not be shown."""
+    return (
+        current.kind == "item"
+        and current.lines[-1].endswith((".", "!", "?"))
+        and not raw[:1].isspace()
+        and raw[:1].isupper()
+    )
 
 
 def sentence_ends(text: str) -> list[int]:
@@ -369,3 +382,27 @@ def split_units(text: str, section: str = "") -> list[Unit]:
         last = sentences[-1] if sentences else ""
         lead_in = last if last.endswith(":") and _readable(last) else ""
     return units
+
+
+def opens_inside_list(text: str) -> bool:
+    """A passage whose first block is a list item: its lead-in is in the text before it."""
+    blocks = _blocks(text, False)
+    return bool(blocks) and blocks[0].kind == "item"
+
+
+def list_lead_in_tail(text: str) -> str:
+    """The end of ``text`` from the last list lead-in on ("Customers may request an SBOM:" and the
+    items after it), or "" when the text does not end in a list introduced by a lead-in: what a
+    passage starting inside that list needs before it to be read."""
+    lines = text.splitlines(keepends=True)
+    offset = len(text)
+    for line in reversed(lines):
+        offset -= len(line)
+        stripped = line.strip()
+        if stripped.endswith(":") and heading_of(stripped) is None and not _BULLET.match(line):
+            colon = offset + len(line.rstrip())
+            start = max((b for b in unit_boundaries(text) if b < colon), default=0)
+            tail = text[start:]
+            units = split_units(tail)
+            return tail if all(u.kind in ("item", "row") for u in units) else ""
+    return ""

@@ -163,3 +163,19 @@ def test_heading_title_drops_the_number_and_says_nothing_for_an_faq(heading, tit
     from assistant.units import heading_title
 
     assert heading_title(heading) == title
+
+
+def test_running_text_after_a_list_item_is_not_part_of_the_item():
+    text = (
+        "Customers may request an SBOM:\n- customers who request an SBOM may receive it only through the sales\n"
+        " manager after OSPO review.\nCustomers in the EU increasingly expect SBOMs because of the\nCyber Resilience Act."
+    )
+    assert kinds(text) == [
+        ("item", "Customers may request an SBOM: customers who request an SBOM may receive it only through the sales manager after OSPO review."),
+        ("sentence", "Customers in the EU increasingly expect SBOMs because of the Cyber Resilience Act."),
+    ]
+
+
+def test_a_list_item_wrapped_onto_an_unindented_line_stays_one_item():
+    text = "The policy covers this software:\n- magnet-design tools, including solvers,\ndemagnetisation calculators and\nmagnet proposals;"
+    assert kinds(text) == [("item", "The policy covers this software: magnet-design tools, including solvers, demagnetisation calculators and magnet proposals;")]
