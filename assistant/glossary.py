@@ -126,13 +126,19 @@ class Glossary:
             words = kind.split()
             if previous == words[0].lower():
                 return " ".join(words[1:])  # "my personal OneDrive" -> "my personal cloud drive"
-            if previous in _DETERMINERS:
-                return kind  # "my Dropbox" -> "my personal cloud drive"
+            if previous in _DETERMINERS or _after_determiner_and_adjective(before):
+                return kind  # "my Dropbox" -> "my personal cloud drive"; "our internal GitLab" too
             return _with_article(kind)  # "on WhatsApp" -> "on a consumer messaging app"
 
         searched = self._pattern.sub(explain, question)
         reading = self._pattern.sub(as_kind, question) if explained else ""
         return Expansion(searched, tuple(explained), tuple(kinds), reading)
+
+
+def _after_determiner_and_adjective(before: list[str]) -> bool:
+    """The words before a name are a determiner and one lower-case word ("our internal"): the
+    name ends a noun phrase that already has its article."""
+    return len(before) >= 2 and before[-2].lower() in _DETERMINERS and before[-1].isalpha() and before[-1].islower()
 
 
 def _with_article(kind: str) -> str:

@@ -30,6 +30,7 @@ def test_a_known_brand_is_explained_by_its_kind(question, kind):
         ("Can I send data over WeChat?", "Can I send data over a consumer messaging app?"),
         ("Can I keep it in my personal OneDrive?", "Can I keep it in my personal cloud drive?"),
         ("Can I use my own GitHub Copilot licence?", "Can I use my own AI code assistant licence?"),
+        ("I pushed it to our internal GitLab.", "I pushed it to our internal public code hosting site."),
     ],
 )
 def test_the_cross_encoder_reads_a_known_brand_as_its_kind(question, reading):
