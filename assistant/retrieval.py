@@ -140,7 +140,7 @@ class HybridRetriever:
         fused = rrf_fuse(rankings, k=self.settings.rrf_k)
         return sorted(fused, key=fused.get, reverse=True)
 
-    def _with_lead_in(self, passage: Passage) -> Passage:
+    def with_lead_in(self, passage: Passage) -> Passage:
         """A passage that starts inside a list, with the list's lead-in from the chunk before
         joined in: its items are shown and answered from with what they are about ("- customers
         who request an SBOM may receive it ..." alone is a fragment no answer may quote)."""
@@ -220,7 +220,7 @@ class HybridRetriever:
             passages = passages[:pool_size]  # only reranked passages are ranked and shown
             for passage, logit in zip(passages, self.reranker.score_question(read, [p.text for p in passages])):
                 passage.rerank = logit
-        chosen = [self._with_lead_in(p) for p in self.policy.select(self.policy.rank(passages), k)]
+        chosen = [self.with_lead_in(p) for p in self.policy.select(self.policy.rank(passages), k)]
         return Retrieval(
             question, chosen, named, reranked, self.names_in(question), read, left_out(focus, read, focus_names), focus_vector,
             len(passages) if reranked else 0,

@@ -174,3 +174,15 @@ def test_a_search_width_below_one_is_refused(monkeypatch, value):
     monkeypatch.setenv("ASSISTANT_HNSW_EF_SEARCH", value)
     with pytest.raises(SettingsError, match="ASSISTANT_HNSW_EF_SEARCH"):
         load_settings()
+
+
+def test_a_passage_starting_inside_a_list_is_shown_with_the_lists_lead_in(sample_assistant):
+    """The SBOM rules are cut between two chunks; the chunk holding the last item begins with it."""
+    from assistant.schema import Passage
+
+    ids, _, metas = sample_assistant.store.all_chunks()
+    (inside,) = [Passage.from_metadata(i, m) for i, m in zip(ids, metas) if m["text"].startswith("- customers who request an SBOM")]
+    shown = sample_assistant.retriever.with_lead_in(inside)
+    assert shown.text.index("The following rules apply:") < shown.text.index("customers who request an SBOM")
+    assert shown.text.endswith(inside.text)
+    assert (shown.page, shown.page_end) == (4, 5)  # the lead-in stands on the page before

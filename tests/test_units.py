@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.units import split_sentences, split_units, starts_mid_sentence
+from assistant.units import list_lead_in_tail, opens_inside_list, split_sentences, split_units, starts_mid_sentence
 
 
 def kinds(text: str, section: str = "") -> list[tuple[str, str]]:
@@ -179,3 +179,32 @@ def test_running_text_after_a_list_item_is_not_part_of_the_item():
 def test_a_list_item_wrapped_onto_an_unindented_line_stays_one_item():
     text = "The policy covers this software:\n- magnet-design tools, including solvers,\ndemagnetisation calculators and\nmagnet proposals;"
     assert kinds(text) == [("item", "The policy covers this software: magnet-design tools, including solvers, demagnetisation calculators and magnet proposals;")]
+
+
+@pytest.mark.parametrize(
+    "text, starts_inside",
+    [
+        ("- customers may receive it only through sales.\nMore text.", True),
+        (" - the SBOM must be approved by OSPO;\n manager review.", True),
+        ("The following rules apply:\n- the SBOM must be stored;", False),
+        ("Customers in the EU expect SBOMs.", False),
+    ],
+)
+def test_a_passage_opening_with_a_list_item_starts_inside_a_list(text, starts_inside):
+    assert opens_inside_list(text) is starts_inside
+
+
+def test_the_tail_a_passage_inside_a_list_needs_is_the_lead_in_and_the_items_after_it():
+    before = "Every product must have an SBOM.\nThe following rules apply:\n- the SBOM must be stored;\n- it must be generated"
+    assert list_lead_in_tail(before) == "The following rules apply:\n- the SBOM must be stored;\n- it must be generated"
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "The following rules apply:\n- the SBOM must be stored.\nAfter the list comes running text.",  # the list ended
+        "Every product must have an SBOM. It is stored in the repository.",  # no list at all
+    ],
+)
+def test_a_text_that_does_not_end_in_an_introduced_list_lends_no_lead_in(before):
+    assert list_lead_in_tail(before) == ""
