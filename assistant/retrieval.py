@@ -154,7 +154,7 @@ class HybridRetriever:
         if not tail or len(tail) + len(passage.text) > self.policy.merged_chars:
             return passage
         joined = merged(passage, replace(before, text=tail))
-        return replace(joined, page=min(p for p in (before.page, passage.page) if p is not None) if passage.page else None)
+        return replace(joined, page=before.page or joined.page)  # the lead-in may stand on the page before
 
     def run(
         self,

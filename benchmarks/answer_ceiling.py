@@ -6,7 +6,11 @@ for at each stage of the pipeline:
 - ``fused``: the first-stage list (dense + BM25, fused), 400 deep;
 - ``pool``: within the candidates the cross-encoder reads (``Settings.rerank_candidates``);
 - ``shown``: among the passages shown (k = 5), after reranking;
-- ``answer``: the grounded answer holds every fact group (what ``fact_recall`` counts).
+- ``answer``: the grounded answer holds every fact group (what ``fact_recall`` counts);
+- ``never declined``: the answer would hold them if no question were declined.
+
+Each answer's confidence is written as a log-odds (the reranker's scale), for the out-of-scope
+questions of the set too: where the two ranges overlap, no threshold tells them apart.
 
 A question lost between two stages is lost by the second: by the embedding model and BM25 before
 the pool, by the cross-encoder between the pool and the passages shown, by the choice of answer
@@ -18,7 +22,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -32,15 +38,26 @@ from assistant.service import Assistant  # noqa: E402
 DEPTH = 400
 
 
-def stages(assistant: Assistant, gold: Path) -> list[dict]:
+def log_odds(confidence: float) -> float:
+    confidence = min(max(confidence, 1e-9), 1 - 1e-9)
+    return round(math.log(confidence / (1 - confidence)), 2)
+
+
+def stages(assistant: Assistant, gold: Path) -> tuple[list[dict], list[float]]:
+    """Per answerable question with facts, the stages it reaches; and the log-odds confidence of
+    each out-of-scope question."""
     retriever = assistant.retriever
     ids, _, metas = assistant.store.all_chunks()
     text_of = {chunk_id: meta.get("text", "") for chunk_id, meta in zip(ids, metas)}
-    rows = []
+    declining, never_declining = assistant.decline_policy, replace(assistant.decline_policy, min_confidence=1e-9)
+    rows, out_of_scope = [], []
     for question in read_gold(gold):
-        if not question.answerable or not question.facts:
-            continue
         history = parse_history(list(question.history)) if question.history else None
+        if not question.answerable:
+            out_of_scope.append(log_odds(assistant.ask(question.question, history=history).confidence))
+            continue
+        if not question.facts:
+            continue
         expansion = assistant.search_query(question.question, history)
         vector = retriever.embeddings.embed_query(expansion.question)
         fused = retriever._candidates(expansion.question, vector, None, DEPTH, _Found(), ())
@@ -48,19 +65,27 @@ def stages(assistant: Assistant, gold: Path) -> list[dict]:
         retrieval = assistant.search(expansion)
         shown_rank = next((n for n, p in enumerate(retrieval.passages, 1) if holds_facts(p.text, question.facts)), None)
         answer = assistant.ask(question.question, history=history)
+        assistant.decline_policy = never_declining
+        try:
+            forced = assistant.ask(question.question, history=history)
+        finally:
+            assistant.decline_policy = declining
         rows.append({
             "id": question.id,
             "fused_rank": fused_rank,
+            "in_first_stage": fused_rank is not None and fused_rank <= assistant.settings.candidates,
             "in_pool": fused_rank is not None and fused_rank <= assistant.settings.rerank_candidates,
             "shown_rank": shown_rank,
             "answer_holds_facts": answer.grounded and holds_facts(answer.answer, question.facts),
             "answered": answer.grounded,
+            "log_odds": log_odds(answer.confidence),
+            "holds_facts_if_never_declined": holds_facts(forced.answer, question.facts),
         })
         print(rows[-1], flush=True)
-    return rows
+    return rows, out_of_scope
 
 
-def summary(rows: list[dict]) -> dict:
+def summary(rows: list[dict], candidates: int) -> dict:
     n = len(rows)
 
     def share(test) -> float:
@@ -69,10 +94,11 @@ def summary(rows: list[dict]) -> dict:
     return {
         "questions": n,
         "a chunk holds the facts": share(lambda r: r["fused_rank"] is not None),
-        "in the first-stage top 40": share(lambda r: r["fused_rank"] is not None and r["fused_rank"] <= 40),
+        f"in the first-stage top {candidates}": share(lambda r: r["in_first_stage"]),
         "in the cross-encoder's pool": share(lambda r: r["in_pool"]),
         "among the 5 passages shown": share(lambda r: r["shown_rank"] is not None),
         "answer holds the facts (fact recall)": share(lambda r: r["answer_holds_facts"]),
+        "answer would hold them if never declined": share(lambda r: r["holds_facts_if_never_declined"]),
     }
 
 
@@ -82,8 +108,14 @@ def main() -> None:
     parser.add_argument("--gold", required=True, type=Path)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    rows = stages(Assistant(load_settings(store_dir=args.store)), args.gold)
-    result = {"gold": str(args.gold), "summary": summary(rows), "questions": rows}
+    assistant = Assistant(load_settings(store_dir=args.store))
+    rows, out_of_scope = stages(assistant, args.gold)
+    result = {
+        "gold": str(args.gold),
+        "summary": summary(rows, assistant.settings.candidates),
+        "questions": rows,
+        "out_of_scope_log_odds": sorted(out_of_scope),
+    }
     print(json.dumps(result["summary"], indent=2))
     if args.out:
         args.out.write_text(json.dumps(result, indent=1))

@@ -93,7 +93,6 @@ def test_the_vector_search_is_as_wide_as_configured_even_for_a_store_made_before
     assert reopened.chunks.configuration["hnsw"]["ef_search"] == ingested.hnsw_ef_search == 500
 
 
-
 def test_a_chunk_is_found_by_its_document_and_position(ingested):
     store = ChunkStore(ingested)
     chunk_id, meta = store.neighbour(VICTIM, 0)
