@@ -139,11 +139,19 @@ class RankingPolicy:
 
 def merged(first: Passage, other: Passage) -> Passage:
     """``first`` (the better-ranked passage, whose signals and score stay) with the text of an
-    adjacent chunk joined in document order; chunks overlap by a few units, kept once."""
+    adjacent chunk joined in document order; chunks overlap by a few units, kept once. The page
+    range covers both: a chunk joined in front may start a page earlier."""
     before, after = (other, first) if other.ordinal < first.ordinal else (first, other)
     text = _joined(before.text, after.text)
+    starts = [p for p in (first.page, other.page) if p is not None]
     ends = [p for p in (first.page_end, other.page_end) if p is not None]
-    return replace(first, text=text, ordinal=before.ordinal, page_end=max(ends) if ends else first.page_end)
+    return replace(
+        first,
+        text=text,
+        ordinal=before.ordinal,
+        page=min(starts) if starts else first.page,
+        page_end=max(ends) if ends else first.page_end,
+    )
 
 
 def _joined(before: str, after: str) -> str:

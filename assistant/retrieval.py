@@ -28,7 +28,8 @@ from .units import list_lead_in_tail, opens_inside_list
 
 # A name: a capitalised word that does not start the question, or an acronym of 3+ letters
 # ("OK" and "IT" are words, "VPN" is a name).
-_CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-zA-Z0-9&-]{2,}|[A-Z]{3,}[a-z]?)\b")
+# A name runs on through a version number inside it ("GPL-3.0", not "GPL-3").
+_CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b((?:[A-Z][a-zA-Z0-9&-]{2,}|[A-Z]{3,}[a-z]?)(?:\.\d+)*)\b")
 # When a question names documents, this share of the reranked candidates comes from inside them
 # (found by the question's other words); the rest from the whole store, in case the name misled.
 NAMED_SHARE = 0.67

@@ -133,3 +133,15 @@ def test_invalid_parameters_are_refused(bad):
 
 def test_parameters_are_reported():
     assert RankingPolicy().to_dict()["superseded_penalty"] == 4.0
+
+
+def test_a_chunk_joined_in_front_from_the_page_before_moves_the_first_page_back():
+    """The citation must cover the text shown: a list that starts at the foot of page 4 and runs
+    onto page 5, joined to the better-ranked chunk of page 5, is cited as pages 4-5."""
+    ranked = [
+        passage("a", rerank=3.0, page=5, page_end=5, ordinal=12, text="Medium | Deadline: 90 calendar days"),
+        passage("b", rerank=1.0, page=4, page_end=5, ordinal=11, text="Known vulnerabilities must be fixed within:\nCritical | Deadline: 15 calendar days"),
+    ]
+    policy = RankingPolicy()
+    [shown] = policy.select(policy.rank(ranked), 2)
+    assert (shown.id, shown.page, shown.page_end) == ("a", 4, 5)

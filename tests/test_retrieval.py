@@ -186,3 +186,10 @@ def test_a_passage_starting_inside_a_list_is_shown_with_the_lists_lead_in(sample
     assert shown.text.index("The following rules apply:") < shown.text.index("customers who request an SBOM")
     assert shown.text.endswith(inside.text)
     assert (shown.page, shown.page_end) == (4, 5)  # the lead-in stands on the page before
+
+
+def test_a_name_keeps_its_version_number():
+    """A decline names what the passages lack: "GPL-3.0" as the question writes it, not "GPL-3"."""
+    from assistant.retrieval import HybridRetriever
+
+    assert HybridRetriever.names_in("I want to pull a GPL-3.0 library into the firmware. What sign-off do I need?") == ["GPL-3.0"]

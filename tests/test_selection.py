@@ -127,3 +127,16 @@ def test_the_band_for_another_amount_does_not_join_the_answer():
     selection = AnswerComposer(None, "Legal").select(scored, passages, True, asked)
     assert [s.unit.text[:20] for s in selection.units] == ["Above CNY 10,000,000"]
     assert len(AnswerComposer(None, "Legal").select(scored, passages, True).units) == 2
+
+
+def test_a_policy_unit_outranks_a_lecture_unit_unless_the_lecture_scores_clearly_higher():
+    """The lectures defer to the policies on amounts and procedures: a lecture's unit must beat the
+    policy's by more than ``lecture_penalty`` (1.5 logits) to be the answer."""
+    passages = [passage("lecture.md", doc_type="lecture"), passage("policy.pdf")]
+    statute = unit("The statutory minimum is CNY 1,500 for a utility model.")
+    policy = unit("Utility model granted | Reward: CNY 2,000")
+    close = [ScoredUnit(statute, 1, 2.0), ScoredUnit(policy, 2, 1.0)]
+    assert select(close, passages, passage_prior=0.0).best.unit is policy
+    clear = [ScoredUnit(statute, 1, 2.6), ScoredUnit(policy, 2, 1.0)]
+    assert select(clear, passages, passage_prior=0.0).best.unit is statute
+    assert SelectionPolicy().lecture_penalty == 1.5
