@@ -154,8 +154,7 @@ class HybridRetriever:
         tail = list_lead_in_tail(before.text)
         if not tail or len(tail) + len(passage.text) > self.policy.merged_chars:
             return passage
-        joined = merged(passage, replace(before, text=tail))
-        return replace(joined, page=before.page or joined.page)  # the lead-in may stand on the page before
+        return merged(passage, replace(before, text=tail))  # its pages start at the lead-in's
 
     def run(
         self,
